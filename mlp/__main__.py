@@ -1,0 +1,197 @@
+"""The command line: `python -m mlp train|presets|runs|make-sample|make-pretrained`."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+
+from . import data
+from .config import ACTIVATIONS, ENGINES, INITIALIZERS, NORMALIZATIONS, OPTIMIZERS, ConfigError, LayerSpec, RunConfig
+from .config import layers_from_text
+from .presets import PRESETS, preset
+from .runs import RunStore, RunStoreError
+
+PRETRAINED = data.ASSETS / "digits.keras"
+
+
+class CliError(Exception):
+    """Bad input: printed as one line, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, no usage dump
+        raise CliError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m mlp", description="MLP Studio from the command line.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    train = sub.add_parser("train", help="train a model and print one line per epoch")
+    train.add_argument("--preset", default="default", help=f"one of: {', '.join(PRESETS)}")
+    train.add_argument("--dataset", choices=list(data.DATASETS))
+    train.add_argument("--layers", help="hidden layer widths, e.g. 128,128 or 128:relu,64:tanh ('' for none)")
+    train.add_argument("--activation", choices=ACTIVATIONS, help="activation of every hidden layer")
+    train.add_argument("--optimizer", choices=OPTIMIZERS)
+    train.add_argument("--lr", type=float, dest="learning_rate")
+    train.add_argument("--batch-size", type=int)
+    train.add_argument("--epochs", type=int)
+    train.add_argument("--engine", choices=ENGINES)
+    train.add_argument("--normalization", choices=NORMALIZATIONS)
+    train.add_argument("--init", choices=INITIALIZERS, dest="initializer")
+    train.add_argument("--l2", type=float)
+    train.add_argument("--dropout", type=float)
+    train.add_argument("--validation", type=float, dest="validation_fraction")
+    train.add_argument("--seed", type=int)
+    train.add_argument("--data-dir", help="folder holding mnist.npz / fashion_mnist.npz (default: $MLP_DATA_DIR)")
+    train.add_argument("--save", action="store_true", help="keep the run (config, history, model) in the run store")
+    train.add_argument("--runs-dir", help="run store folder (default: $MLP_RUNS_DIR or ~/.mlp_studio/runs)")
+    train.add_argument("--json", action="store_true", help="last line: one JSON object with the results")
+
+    sub.add_parser("presets", help="list the presets")
+    runs = sub.add_parser("runs", help="list saved runs")
+    runs.add_argument("--runs-dir")
+
+    sample = sub.add_parser("make-sample", help="write the bundled samples from full dataset files")
+    sample.add_argument("--data-dir", required=True)
+
+    pre = sub.add_parser("make-pretrained", help="train the bundled MNIST model for the Draw page")
+    pre.add_argument("--data-dir", help="folder with mnist.npz (default: $MLP_DATA_DIR)")
+    pre.add_argument("--epochs", type=int, default=10)
+    pre.add_argument("--out", default=str(PRETRAINED))
+    return parser
+
+
+def config_from_args(args: argparse.Namespace) -> RunConfig:
+    """The preset, overridden by whichever flags were given, validated."""
+    try:
+        config = preset(args.preset)
+    except KeyError as exc:
+        raise CliError(exc.args[0]) from None
+    changes = {k: getattr(args, k) for k in (
+        "dataset", "optimizer", "learning_rate", "batch_size", "epochs", "engine", "normalization",
+        "initializer", "l2", "dropout", "validation_fraction", "seed") if getattr(args, k) is not None}
+    layers = config.layers
+    if args.layers is not None:
+        layers = RunConfig.from_dict({"layers": layers_from_text(args.layers, args.activation or "relu")}).layers
+    elif args.activation:
+        layers = tuple(LayerSpec(layer.units, args.activation) for layer in layers)
+    return config.replace(layers=layers, **changes).validated()
+
+
+def cmd_train(args) -> int:
+    from .training import Training  # imports TensorFlow
+
+    config = config_from_args(args)
+    ds = data.load(config.dataset, args.data_dir, progress=_download_bar)
+    print(f"data: {ds.describe()} from {ds.origin}" + (" (the bundled sample: pass --data-dir or set "
+          "MLP_DATA_DIR for the full set)" if ds.source == "sample" else ""), file=sys.stderr)
+    store = RunStore(args.runs_dir) if args.save else None
+    run_id = store.create(config, owner="cli") if store else None
+    tty = sys.stderr.isatty()
+
+    def on_epoch(log):
+        if tty:
+            print("\r\033[K", end="", file=sys.stderr)
+        val = f"  {training.heldout[:4]}_loss {log.val_loss:.4f}  {training.heldout[:4]}_acc {log.val_accuracy:.4f}"
+        print(f"epoch {log.epoch:>3}/{config.epochs}  loss {log.loss:.4f}  acc {log.accuracy:.4f}{val}"
+              f"  {log.seconds:.2f}s  {log.samples_per_sec:,.0f} samples/s", file=sys.stderr if args.json else sys.stdout)
+        if store:
+            store.append_epoch(run_id, log.to_dict())
+
+    def on_progress(fraction, rate):
+        bar = "#" * int(fraction * 30)
+        print(f"\r[{bar:<30}] {fraction:4.0%}  {rate:,.0f} samples/s", end="", file=sys.stderr, flush=True)
+
+    start = time.perf_counter()
+    training = Training(config, ds, on_epoch=on_epoch, on_progress=on_progress if tty else None)
+    if store:
+        store.set_status(run_id, "running")
+    training.run()
+    seconds = time.perf_counter() - start
+    test_loss, test_acc = training.evaluate_test()
+    if training.message:
+        print(training.message, file=sys.stderr)
+    if store:
+        store.set_status(run_id, training.status, test_accuracy=test_acc, test_loss=test_loss,
+                         seconds=seconds, message=training.message)
+        store.save_model(run_id, training.engine.keras_model())
+        print(f"saved run {run_id} in {store.root}", file=sys.stderr)
+    history = [log.to_dict() for log in training.history]
+    samples = sum(h["samples_per_sec"] * h["seconds"] for h in history)
+    result = {"config": config.to_dict(), "history": history, "status": training.status,
+              "test_accuracy": test_acc, "test_loss": test_loss, "seconds": seconds,
+              "samples_per_sec": samples / sum(h["seconds"] for h in history) if history else 0.0,
+              "data_source": ds.source, "data_origin": ds.origin, "run_id": run_id}
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(f"{training.status}: test accuracy {test_acc:.4f}, test loss {test_loss:.4f}, {seconds:.1f}s")
+    return 0 if training.status in ("completed", "stopped") else 1
+
+
+def cmd_presets(args) -> int:
+    for name, (text, config) in PRESETS.items():
+        print(f"{name:<20} {config.engine:<8} {config.describe():<50} {text}")
+    return 0
+
+
+def cmd_runs(args) -> int:
+    runs = RunStore(args.runs_dir).list()
+    if not runs:
+        print("no saved runs")
+    for run in runs:
+        acc = run.status.get("test_accuracy")
+        print(f"{run.id}  {run.state:<11} {len(run.history):>3} epochs  "
+              f"{'test acc ' + format(acc, '.4f') if acc is not None else '':<15} {run.config.describe()}")
+    return 0
+
+
+def cmd_make_sample(args) -> int:
+    for name in data.DATASETS:
+        path = data.make_sample(name, os.path.join(args.data_dir, f"{name}.npz"))
+        print(f"{path} ({path.stat().st_size / 1e6:.1f} MB)")
+    return 0
+
+
+def cmd_make_pretrained(args) -> int:
+    from .training import Training
+
+    ds = data.load("mnist", args.data_dir, download=False)
+    if ds.source != "full":
+        raise CliError("make-pretrained needs the full MNIST: pass --data-dir or set MLP_DATA_DIR")
+    training = Training(preset("default").replace(epochs=args.epochs), ds,
+                        on_epoch=lambda log: print(f"epoch {log.epoch}: val acc {log.val_accuracy:.4f}"))
+    training.run()
+    model = training.engine.keras_model()
+    model.save(args.out)
+    print(f"{args.out}: test accuracy {training.evaluate_test()[1]:.4f}, {os.path.getsize(args.out) / 1e3:.0f} kB")
+    return 0
+
+
+def _download_bar(done: int, total: int) -> None:
+    if sys.stderr.isatty():
+        print(f"\rdownloading {done / 1e6:.1f} / {total / 1e6:.1f} MB", end="", file=sys.stderr, flush=True)
+
+
+COMMANDS = {"train": cmd_train, "presets": cmd_presets, "runs": cmd_runs,
+            "make-sample": cmd_make_sample, "make-pretrained": cmd_make_pretrained}
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    try:
+        args = build_parser().parse_args(argv)
+        return COMMANDS[args.command](args)
+    except (CliError, ConfigError, data.DataError, RunStoreError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,192 @@
+"""The from-scratch engine: the same MLP written out by hand.
+
+Weights and biases are `tf.Variable`s, the forward pass is explicit matmuls, the loss is written
+out, `tf.GradientTape` gives the gradients and each optimizer's update rule is a few lines of
+`assign_sub`. The only help from TensorFlow is automatic differentiation and `tf.function`, which
+compiles a whole chunk of training steps (shuffled indices sliced in the graph) into one call.
+"""
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+import numpy as np
+import tensorflow as tf
+
+from ..config import RunConfig
+
+ACTIVATIONS = {"relu": tf.nn.relu, "sigmoid": tf.sigmoid, "tanh": tf.tanh, "linear": tf.identity}
+CHUNK_SECONDS = 0.25  # compute per compiled call: a stop request is honoured within about this
+
+
+def init_weights(rng: tf.random.Generator, name: str, fan_in: int, fan_out: int) -> tf.Tensor:
+    """A (fan_in, fan_out) weight matrix: glorot uniform, he normal, or N(0, 1)."""
+    shape = (fan_in, fan_out)
+    if name == "glorot":
+        limit = np.sqrt(6.0 / (fan_in + fan_out))
+        return rng.uniform(shape, -limit, limit)
+    if name == "he":
+        return rng.truncated_normal(shape) * np.sqrt(2.0 / fan_in) / 0.87962566
+    return rng.normal(shape)  # "normal": N(0, 1)
+
+
+class ScratchMLP(tf.Module):
+    """An MLP as lists of tf.Variables, trained with hand-written optimizers."""
+
+    def __init__(self, config: RunConfig, n_inputs: int, n_classes: int, scale: float, offset: float):
+        super().__init__(name="scratch_mlp")
+        self.config, self.n_classes = config, n_classes
+        self.scale, self.offset = float(scale), float(offset)
+        self.rng = tf.random.Generator.from_seed(config.seed)
+        sizes = config.layer_sizes(n_inputs, n_classes)
+        self.activations = [ACTIVATIONS[spec.activation] for spec in config.layers]
+        self.W, self.b = [], []
+        for fan_in, fan_out in zip(sizes, sizes[1:]):
+            self.W.append(tf.Variable(init_weights(self.rng, config.initializer, fan_in, fan_out)))
+            bias = self.rng.normal((fan_out,)) if config.bias_initializer == "normal" else tf.zeros(fan_out)
+            self.b.append(tf.Variable(bias))
+        self.params = [p for pair in zip(self.W, self.b) for p in pair]
+        self.lr = tf.Variable(config.learning_rate, dtype=tf.float32, trainable=False)
+        self.t = tf.Variable(0.0, trainable=False)  # steps taken (for Adam's bias correction)
+        self.m = [tf.Variable(tf.zeros_like(p), trainable=False) for p in self.params]  # 1st moment / velocity
+        self.v = [tf.Variable(tf.zeros_like(p), trainable=False) for p in self.params]  # 2nd moment
+        self.steps_per_call = 16
+        self._train_chunk = tf.function(self._train_chunk_eager)
+        self._evaluate = tf.function(self._evaluate_eager)
+
+    # --- the network ------------------------------------------------------------------------
+    def logits(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
+        h = tf.cast(x, tf.float32) * self.scale + self.offset  # normalization, e.g. pixels / 255
+        for W, b, act in zip(self.W, self.b, self.activations):
+            h = act(h @ W + b)
+            if training and self.config.dropout:
+                keep = self.rng.uniform(tf.shape(h)) >= self.config.dropout
+                h = tf.where(keep, h / (1.0 - self.config.dropout), 0.0)
+        return h @ self.W[-1] + self.b[-1]
+
+    def output(self, logits: tf.Tensor) -> tf.Tensor:
+        if self.config.output == "softmax":
+            return tf.nn.softmax(logits)
+        return tf.sigmoid(logits) if self.config.output == "sigmoid" else logits
+
+    def loss(self, logits: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
+        """Cross-entropy -sum(onehot * log softmax) or MSE mean((out - onehot)^2), per sample, reduced."""
+        onehot = tf.one_hot(y, self.n_classes)
+        if self.config.loss == "crossentropy":
+            log_probs = logits - tf.reduce_logsumexp(logits, axis=1, keepdims=True)
+            per_sample = -tf.reduce_sum(onehot * log_probs, axis=1)
+        else:
+            per_sample = tf.reduce_mean(tf.square(self.output(logits) - onehot), axis=1)
+        total = tf.reduce_sum(per_sample) if self.config.reduction == "sum" else tf.reduce_mean(per_sample)
+        if self.config.l2:
+            total += self.config.l2 * tf.add_n([tf.reduce_sum(tf.square(W)) for W in self.W])
+        return total
+
+    # --- the optimizers, written out ---------------------------------------------------------------
+    def apply_gradients(self, grads: list[tf.Tensor]) -> None:
+        lr, opt = self.lr, self.config.optimizer
+        self.t.assign_add(1.0)
+        for p, g, m, v in zip(self.params, grads, self.m, self.v):
+            if opt == "sgd":  # w <- w - lr * g
+                p.assign_sub(lr * g)
+            elif opt == "momentum":  # velocity m <- mu * m - lr * g;  w <- w + m
+                m.assign(self.config.momentum * m - lr * g)
+                p.assign_add(m)
+            elif opt == "rmsprop":  # v <- rho * v + (1 - rho) g^2;  w <- w - lr * g / sqrt(v)
+                v.assign(0.9 * v + 0.1 * tf.square(g))
+                p.assign_sub(lr * g / tf.sqrt(v + 1e-7))
+            else:  # adam: moving averages of g and g^2; bias correction folded into the step size
+                m.assign(0.9 * m + 0.1 * g)
+                v.assign(0.999 * v + 0.001 * tf.square(g))
+                step_size = lr * tf.sqrt(1.0 - 0.999 ** self.t) / (1.0 - 0.9 ** self.t)
+                p.assign_sub(step_size * m / (tf.sqrt(v) + 1e-7))
+
+    def train_step(self, x: tf.Tensor, y: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        with tf.GradientTape() as tape:
+            logits = self.logits(x, training=True)
+            loss = self.loss(logits, y)
+        self.apply_gradients(tape.gradient(loss, self.params))
+        correct = tf.reduce_sum(tf.cast(tf.argmax(logits, 1, output_type=tf.int32) == y, tf.float32))
+        return loss, correct
+
+    def _train_chunk_eager(self, x, y, order, first_step, n_steps):
+        """Steps first_step .. first_step + n_steps of an epoch; returns (sum of losses, correct, seen)."""
+        batch = self.config.batch_size
+        loss_sum, correct_sum, seen = 0.0, 0.0, 0
+        for step in tf.range(first_step, first_step + n_steps):
+            idx = order[step * batch:(step + 1) * batch]
+            loss, correct = self.train_step(tf.gather(x, idx), tf.gather(y, idx))
+            n = tf.shape(idx)[0]
+            per_sample = loss if self.config.reduction == "sum" else loss * tf.cast(n, tf.float32)
+            loss_sum += per_sample
+            correct_sum += correct
+            seen += n
+        return loss_sum, correct_sum, seen
+
+    def _evaluate_eager(self, x, y):
+        logits = self.logits(x)
+        loss = self.loss(logits, y) * (1.0 if self.config.reduction == "sum" else tf.cast(tf.shape(y)[0], tf.float32))
+        correct = tf.reduce_sum(tf.cast(tf.argmax(logits, 1, output_type=tf.int32) == y, tf.float32))
+        return loss, correct
+
+    # --- the engine interface ----------------------------------------------------------------------
+    @property
+    def learning_rate(self) -> float:
+        return float(self.lr.numpy())
+
+    @learning_rate.setter
+    def learning_rate(self, value: float) -> None:
+        self.lr.assign(value)
+
+    def train_epoch(self, x, y, val=None, on_progress: Callable[[float], None] | None = None,
+                    should_stop: Callable[[], bool] | None = None) -> dict:
+        """One shuffled epoch in compiled chunks sized to ~CHUNK_SECONDS each."""
+        x, y = tf.constant(x), tf.constant(y, tf.int32)
+        steps = -(-int(x.shape[0]) // self.config.batch_size)
+        order = tf.constant(np.random.default_rng([self.config.seed, int(self.t.numpy())]).permutation(int(x.shape[0])),
+                            tf.int32)
+        done, loss_sum, correct_sum, seen, stopped = 0, 0.0, 0.0, 0, False
+        while done < steps:
+            n = min(self.steps_per_call, steps - done)
+            start = time.perf_counter()
+            chunk = self._train_chunk(x, y, order, tf.constant(done), tf.constant(n))
+            loss_c, correct_c, seen_c = (float(v) for v in chunk)
+            elapsed = time.perf_counter() - start
+            done += n
+            loss_sum, correct_sum, seen = loss_sum + loss_c, correct_sum + correct_c, seen + int(seen_c)
+            self.steps_per_call = int(np.clip(n * CHUNK_SECONDS / max(elapsed, 1e-4), 1, 4096))
+            if on_progress:
+                on_progress(done / steps)
+            if not np.isfinite(loss_c) or (should_stop and should_stop() and done < steps):
+                stopped = done < steps and np.isfinite(loss_c)
+                break
+        result = {"loss": loss_sum / max(seen, 1), "accuracy": correct_sum / max(seen, 1), "steps": done,
+                  "stopped": stopped, "val_loss": None, "val_accuracy": None}
+        if val is not None and len(val[0]):
+            result["val_loss"], result["val_accuracy"] = self.evaluate(*val)
+        return result
+
+    def evaluate(self, x, y) -> tuple[float, float]:
+        loss_sum, correct = 0.0, 0.0
+        for i in range(0, len(x), 8192):
+            loss_c, correct_c = self._evaluate(tf.constant(x[i:i + 8192]), tf.constant(y[i:i + 8192], tf.int32))
+            loss_sum, correct = loss_sum + float(loss_c), correct + float(correct_c)
+        return loss_sum / len(x), correct / len(x)
+
+    def predict(self, x) -> np.ndarray:
+        return self.output(self.logits(tf.constant(x))).numpy()
+
+    def get_weights(self) -> list[np.ndarray]:
+        return [p.numpy() for p in self.params]
+
+    def set_weights(self, weights) -> None:
+        for p, w in zip(self.params, weights):
+            p.assign(w)
+
+    def keras_model(self):
+        """An equivalent keras.Sequential carrying these weights (for saving and the Draw page)."""
+        from .keras import build_model
+
+        model = build_model(self.config, int(self.W[0].shape[0]), self.n_classes, self.scale, self.offset)
+        model.set_weights(self.get_weights())
+        return model

@@ -1,0 +1,185 @@
+"""The run store: one folder per run with config.json, history.json, status.json and model.keras.
+
+history.json is rewritten atomically after every epoch, so a crash loses at most the running epoch.
+A run left "running" by a process that is gone is reported as "interrupted".
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .config import ConfigError, RunConfig
+
+RUN_ID = re.compile(r"^\d{8}-\d{6}-[0-9a-f]{6}$")
+PROCESS_TOKEN = uuid.uuid4().hex  # tells this process's running runs from a crashed server's
+ACTIVE = ("queued", "running")
+
+
+class RunStoreError(RuntimeError):
+    """The run store cannot read or write (bad run id, missing run, full disk, read-only folder)."""
+
+
+class ModelError(ValueError):
+    """A model file cannot be used (not a Keras file, unsafe, or the wrong shape)."""
+
+
+@dataclass(frozen=True)
+class Run:
+    id: str
+    config: RunConfig
+    history: list[dict[str, Any]]
+    status: dict[str, Any]
+
+    @property
+    def state(self) -> str:
+        return self.status.get("state", "unknown")
+
+    @property
+    def has_model(self) -> bool:
+        return bool(self.status.get("has_model"))
+
+
+def default_root() -> Path:
+    return Path(os.environ.get("MLP_RUNS_DIR") or Path.home() / ".mlp_studio" / "runs")
+
+
+class RunStore:
+    def __init__(self, root: str | os.PathLike | None = None):
+        self.root = Path(root) if root else default_root()
+
+    # --- writing --------------------------------------------------------------------------
+    def create(self, config: RunConfig, owner: str = "") -> str:
+        run_id = time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
+        try:
+            (self.root / run_id).mkdir(parents=True)
+        except OSError as exc:
+            raise RunStoreError(f"cannot create a run in {self.root}: {exc.strerror or exc}") from None
+        self._write(run_id, "config.json", config.to_dict())
+        self._write(run_id, "history.json", [])
+        self.set_status(run_id, "queued", owner=owner, created=time.time())
+        return run_id
+
+    def append_epoch(self, run_id: str, log: dict[str, Any]) -> None:
+        history = self._read(run_id, "history.json")
+        self._write(run_id, "history.json", [*history, log])
+
+    def set_status(self, run_id: str, state: str, **fields: Any) -> None:
+        path = self._dir(run_id) / "status.json"
+        status = json.loads(path.read_text()) if path.exists() else {}
+        status.update(fields, state=state, pid=os.getpid(), process=PROCESS_TOKEN, updated=time.time())
+        self._write(run_id, "status.json", status)
+
+    def save_model(self, run_id: str, model) -> Path:
+        path = self._dir(run_id) / "model.keras"
+        tmp = path.with_name(".model.tmp.keras")
+        try:
+            model.save(tmp)
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise RunStoreError(f"cannot save the model of run {run_id}: {exc.strerror or exc}") from None
+        self.set_status(run_id, self.load(run_id).status.get("state", "completed"), has_model=True)
+        return path
+
+    def delete(self, run_id: str, owner: str | None = None) -> None:
+        """Delete a run; with owner given, only if that owner created it."""
+        run = self.load(run_id)
+        if owner is not None and run.status.get("owner") != owner:
+            raise RunStoreError("you can delete only the runs you created in this session")
+        folder = self._dir(run_id)
+        for child in folder.iterdir():
+            child.unlink()
+        folder.rmdir()
+
+    # --- reading --------------------------------------------------------------------------
+    def load(self, run_id: str) -> Run:
+        try:
+            config = RunConfig.from_dict(self._read(run_id, "config.json"))
+        except ConfigError as exc:
+            raise RunStoreError(f"run {run_id} has an unreadable config ({exc})") from None
+        status = self._read(run_id, "status.json")
+        if status.get("state") in ACTIVE and not _alive(status):
+            status = {**status, "state": "interrupted"}
+        return Run(run_id, config, self._read(run_id, "history.json"), status)
+
+    def list(self) -> list[Run]:
+        """All readable runs, newest first (unreadable folders are skipped)."""
+        if not self.root.is_dir():
+            return []
+        runs = []
+        for folder in sorted(self.root.iterdir(), reverse=True):
+            if RUN_ID.match(folder.name):
+                try:
+                    runs.append(self.load(folder.name))
+                except RunStoreError:
+                    continue
+        return runs
+
+    def model_path(self, run_id: str) -> Path:
+        return self._dir(run_id) / "model.keras"
+
+    def load_model(self, run_id: str):
+        return load_model(self.model_path(run_id))
+
+    # --- files ------------------------------------------------------------------------------
+    def _dir(self, run_id: str) -> Path:
+        if not isinstance(run_id, str) or not RUN_ID.match(run_id):
+            raise RunStoreError(f"not a valid run id: {run_id!r}")
+        return self.root / run_id
+
+    def _read(self, run_id: str, name: str) -> Any:
+        path = self._dir(run_id) / name
+        try:
+            return json.loads(path.read_text())
+        except FileNotFoundError:
+            raise RunStoreError(f"run {run_id} not found (no {name})") from None
+        except (OSError, ValueError) as exc:
+            raise RunStoreError(f"run {run_id}: {name} is unreadable ({exc})") from None
+
+    def _write(self, run_id: str, name: str, data: Any) -> None:
+        folder = self._dir(run_id)
+        try:
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.")
+            with os.fdopen(fd, "w") as f:
+                json.dump(data, f, indent=1)
+            os.replace(tmp, folder / name)
+        except OSError as exc:
+            raise RunStoreError(f"cannot write {name} of run {run_id}: {exc.strerror or exc}") from None
+
+
+def _alive(status: dict) -> bool:
+    """Is the process that wrote this 'running' status still there?"""
+    pid = status.get("pid")
+    if pid == os.getpid():
+        return status.get("process") == PROCESS_TOKEN
+    try:
+        os.kill(int(pid), 0)
+        return True
+    except (OSError, TypeError, ValueError):
+        return False
+
+
+def load_model(path: str | os.PathLike, n_inputs: int | None = None, n_classes: int | None = None):
+    """Load a .keras file with safe_mode=True; ModelError explains any refusal or shape mismatch."""
+    import keras
+
+    try:
+        model = keras.saving.load_model(path, safe_mode=True)
+    except Exception as exc:  # Keras raises many types for bad files; all mean "cannot use this"
+        text = str(exc)
+        if "Lambda" in text or "safe_mode" in text:
+            raise ModelError("this model contains custom code (e.g. a Lambda layer), refused by Keras safe mode") from None
+        raise ModelError(f"not a readable Keras model file ({text.splitlines()[0][:200] if text else type(exc).__name__})") from None
+    shape_in, shape_out = tuple(model.input_shape[1:]), tuple(model.output_shape[1:])
+    if n_inputs and shape_in not in ((n_inputs,), (28, 28)) or len(shape_in) not in (1, 2):
+        raise ModelError(f"the model takes inputs of shape {shape_in}; expected ({n_inputs or 784},) or (28, 28)")
+    if n_classes and shape_out != (n_classes,):
+        raise ModelError(f"the model outputs {shape_out}; this dataset has {n_classes} classes")
+    return model

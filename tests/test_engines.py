@@ -1,0 +1,114 @@
+import threading
+
+import numpy as np
+import pytest
+
+from mlp.config import LayerSpec, RunConfig
+from mlp.engines import make_engine
+from mlp.training import Training
+
+SMALL_NET = (LayerSpec(32, "relu"),)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "rmsprop", "adam"])
+def test_hand_written_optimizers_match_keras(optimizer, small):
+    """Three steps from identical weights on identical batches: the scratch rules give Keras's updates."""
+    cfg = RunConfig(layers=SMALL_NET, optimizer=optimizer, learning_rate=0.01, batch_size=64).validated()
+    keras_engine = make_engine(cfg.replace(engine="keras"), 784, 10, 1 / 255, 0.0)
+    scratch = make_engine(cfg.replace(engine="scratch"), 784, 10, 1 / 255, 0.0)
+    start = keras_engine.get_weights()
+    scratch.set_weights(start)
+    x, y = small.x_train[:192], small.y_train[:192]
+    # one model.fit epoch without shuffling vs the same batches through the scratch step
+    keras_engine.model.fit(x, np.eye(10, dtype=np.float32)[y], batch_size=64, epochs=1, shuffle=False, verbose=0)
+    import tensorflow as tf
+    for i in range(0, 192, 64):
+        scratch.train_step(tf.constant(x[i:i + 64]), tf.constant(y[i:i + 64], tf.int32))
+    for w0, wk, ws in zip(start, keras_engine.get_weights(), scratch.get_weights()):
+        moved = np.abs(wk - w0).max()
+        assert moved > 0
+        np.testing.assert_allclose(ws - w0, wk - w0, atol=0.02 * moved + 1e-6)
+
+
+@pytest.mark.parametrize("engine", ["keras", "scratch"])
+def test_engine_learns_and_reports_every_epoch(engine, small):
+    logs = []
+    cfg = RunConfig(layers=(LayerSpec(64),), epochs=3, validation_fraction=0.1, engine=engine)
+    training = Training(cfg, small, on_epoch=logs.append).run()
+    assert training.status == "completed" and training.heldout == "validation"
+    assert [log.epoch for log in logs] == [1, 2, 3]
+    assert logs[-1].loss < logs[0].loss
+    assert all(log.samples_per_sec > 0 and log.seconds > 0 for log in logs)
+    loss, acc = training.evaluate_test()
+    assert acc > 0.8, acc
+    probs = training.predict(small.x_test[:5])
+    assert probs.shape == (5, 10) and np.allclose(probs.sum(1), 1, atol=1e-4)
+
+
+def test_engines_learn_comparably(small):
+    accs = {}
+    for engine in ("keras", "scratch"):
+        training = Training(RunConfig(epochs=2, engine=engine), small).run()
+        accs[engine] = training.evaluate_test()[1]
+    assert abs(accs["keras"] - accs["scratch"]) < 0.03, accs
+
+
+def test_scratch_exports_an_equivalent_keras_model(small):
+    training = Training(RunConfig(layers=(LayerSpec(16, "tanh"),), epochs=1, engine="scratch",
+                                  normalization="zscore"), small).run()
+    model = training.engine.keras_model()
+    x = small.x_test[:50]
+    np.testing.assert_allclose(np.asarray(model(x)), training.predict(x), atol=1e-5)
+
+
+@pytest.mark.parametrize("engine", ["keras", "scratch"])
+def test_stop_mid_epoch_keeps_weights(engine, sample):
+    stop = threading.Event()
+    fractions = []
+
+    def on_progress(fraction, rate):
+        fractions.append(fraction)
+        stop.set()
+
+    cfg = RunConfig(batch_size=16, epochs=3, engine=engine)
+    training = Training(cfg, sample, on_progress=on_progress, stop_event=stop)
+    before = training.engine.get_weights()
+    training.run()
+    assert training.status == "stopped"
+    assert len(training.history) == 1 and fractions[-1] < 1.0
+    assert "Stopped" in training.message
+    assert any(not np.array_equal(a, b) for a, b in zip(before, training.engine.get_weights()))
+
+
+@pytest.mark.parametrize("engine", ["keras", "scratch"])
+def test_divergence_is_reported_and_last_finite_weights_kept(engine, small):
+    cfg = RunConfig(normalization="none", layers=(LayerSpec(32, "linear"),), output="linear", loss="mse",
+                    optimizer="sgd", learning_rate=10.0, epochs=3, engine=engine)
+    training = Training(cfg, small).run()
+    assert training.status == "diverged"
+    assert "learning rate" in training.message and "normalize" in training.message
+    assert all(np.isfinite(w).all() for w in training.engine.get_weights())
+
+
+def test_step_and_live_learning_rate(small):
+    training = Training(RunConfig(epochs=5, engine="scratch"), small)
+    assert training.epoch().epoch == 1
+    training.set_learning_rate(0.0005)
+    log = training.epoch()
+    assert log.epoch == 2 and log.learning_rate == pytest.approx(0.0005)
+    assert not training.finished
+
+
+@pytest.mark.parametrize("engine", ["keras", "scratch"])
+@pytest.mark.parametrize("variant", [
+    dict(output="sigmoid", loss="mse", optimizer="adam", learning_rate=0.001, epochs=4),  # a slow learner
+    dict(optimizer="momentum", learning_rate=0.05, bias_initializer="normal"),
+    dict(output="linear", loss="mse", optimizer="rmsprop", learning_rate=1e-3, initializer="he"),
+    dict(reduction="sum", optimizer="sgd", learning_rate=1e-3, layers=(LayerSpec(32, "tanh"),)),
+    dict(dropout=0.2, l2=1e-4, layers=(LayerSpec(32, "tanh"), LayerSpec(16, "linear"))),
+    dict(layers=()),
+])
+def test_every_option_trains(engine, variant, small):
+    training = Training(RunConfig(engine=engine, **{"epochs": 2, **variant}), small).run()
+    assert training.status == "completed"
+    assert training.evaluate_test()[1] > 0.6
