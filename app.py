@@ -1,0 +1,19 @@
+"""MLP Studio: the Streamlit entry point (page config, navigation, presenter mode).
+
+TensorFlow is not imported here: the first page paints before any model is built.
+"""
+import streamlit as st
+
+from pages._common import presenter_toggle
+
+st.set_page_config(page_title="MLP Studio", page_icon="🧠", layout="wide")
+
+pages = [
+    st.Page("pages/train.py", title="Train", icon=":material/model_training:", default=True),
+    st.Page("pages/draw.py", title="Draw", icon=":material/draw:"),
+    st.Page("pages/runs.py", title="Runs", icon=":material/history:"),
+    st.Page("pages/about.py", title="About", icon=":material/lightbulb:"),
+]
+page = st.navigation(pages)
+presenter_toggle()
+page.run()

@@ -1,0 +1,224 @@
+"""Background trainings: one thread per job, a server-wide cap with a FIFO queue, thread-safe snapshots.
+
+No Streamlit here: the dashboard keeps a Job in its session and polls `job.snapshot()`.
+"""
+from __future__ import annotations
+
+import copy
+import os
+import secrets
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .config import RunConfig
+from .data import Dataset
+from .evaluate import Evaluation
+from .runs import RunStore, RunStoreError
+
+FINISHED = ("completed", "stopped", "diverged", "failed")
+POOL = 1000  # test images predicted after every epoch for the live grid
+
+
+@dataclass
+class Snapshot:
+    """What a viewer may read of a job at one moment (a copy: safe to keep)."""
+
+    state: str = "queued"
+    queue_position: int = 0
+    history: list[dict] = field(default_factory=list)
+    heldout: str = "validation"
+    epoch_fraction: float = 0.0
+    samples_per_sec: float = 0.0
+    eta_seconds: float | None = None
+    pool_probabilities: np.ndarray | None = None  # (POOL, classes) for the grid images, latest epoch
+    lr_changes: list[int] = field(default_factory=list)
+    message: str = ""
+    test_loss: float | None = None
+    test_accuracy: float | None = None
+    seconds: float = 0.0
+
+    @property
+    def active(self) -> bool:
+        return self.state not in FINISHED
+
+
+class Job:
+    """One training in its own thread. Create with JobManager.submit."""
+
+    def __init__(self, manager: "JobManager", config: RunConfig, data: Dataset, owner: str,
+                 store: RunStore | None, pool: np.ndarray):
+        self.id = secrets.token_urlsafe(12)
+        self.manager, self.config, self.data, self.owner, self.store = manager, config, data, owner, store
+        self.pool = pool  # indices into the test set shown in the grid
+        self.run_id: str | None = None
+        self.evaluation: Evaluation | None = None  # the whole test set, once finished
+        self.model = None  # keras model, once finished
+        self.stop_event = threading.Event()
+        self._lock = threading.Lock()
+        self._snap = Snapshot()
+        self._pending_lr: float | None = None
+        self.thread = threading.Thread(target=self._run, name=f"train-{self.id}", daemon=True)
+
+    # --- viewer side ---------------------------------------------------------------------
+    def snapshot(self) -> Snapshot:
+        with self._lock:
+            snap = copy.copy(self._snap)
+            snap.history = list(snap.history)
+            snap.lr_changes = list(snap.lr_changes)
+        if snap.state == "queued":
+            snap.queue_position = self.manager.queue_position(self)
+        return snap
+
+    def stop(self) -> None:
+        self.stop_event.set()
+
+    def set_learning_rate(self, value: float) -> None:
+        """Takes effect at the start of the next epoch."""
+        RunConfig.validated(self.config.replace(learning_rate=value))
+        with self._lock:
+            self._pending_lr = value
+
+    # --- worker side ----------------------------------------------------------------------
+    def _update(self, **changes: Any) -> None:
+        with self._lock:
+            for key, value in changes.items():
+                setattr(self._snap, key, value)
+
+    def _run(self) -> None:
+        start = time.perf_counter()
+        try:
+            if self.store:
+                self.run_id = self.store.create(self.config, owner=self.owner)
+            with self.manager.slot(self):
+                if self.stop_event.is_set():
+                    self._finish("stopped", "Stopped before it started.", start)
+                    return
+                self._train(start)
+        except RunStoreError as exc:
+            self._finish("failed", f"Could not save the run: {exc}", start)
+        except Exception as exc:  # a bug must not kill the server; the viewer sees the message
+            traceback.print_exc()
+            self._finish("failed", f"Training failed: {type(exc).__name__}: {exc}", start)
+        finally:
+            self.manager.release(self)
+
+    def _train(self, start: float) -> None:
+        from .training import Training  # imports TensorFlow
+
+        self._update(state="running")
+        if self.store:
+            self.store.set_status(self.run_id, "running")
+        pool_x = self.data.x_test[self.pool]
+        training = None
+
+        def on_progress(fraction: float, rate: float) -> None:
+            done = len(training.history) + fraction if training else fraction
+            remaining = self.config.epochs - done
+            self._update(epoch_fraction=fraction, samples_per_sec=rate,
+                         eta_seconds=remaining * len(training.x_train) / rate if rate and training else None)
+
+        def on_epoch(log) -> None:
+            probabilities = training.predict(pool_x)
+            if self.store:
+                self.store.append_epoch(self.run_id, log.to_dict())
+            with self._lock:
+                self._snap.history = [*self._snap.history, log.to_dict()]
+                self._snap.pool_probabilities = probabilities
+                self._snap.epoch_fraction = 0.0
+
+        training = Training(self.config, self.data, on_epoch=on_epoch, on_progress=on_progress,
+                            stop_event=self.stop_event)
+        self._update(heldout=training.heldout)
+        while len(training.history) < self.config.epochs and training.status not in ("stopped", "diverged"):
+            with self._lock:
+                lr, self._pending_lr = self._pending_lr, None
+                if lr is not None:
+                    self._snap.lr_changes = [*self._snap.lr_changes, len(training.history)]
+            if lr is not None:
+                training.set_learning_rate(lr)
+            training.epoch()
+        if training.status == "running":
+            training.status = "completed"
+        self.model = training.engine.keras_model()
+        from .evaluate import evaluate
+
+        self.evaluation = evaluate(self.model, self.data.x_test, self.data.y_test)
+        if self.store:
+            self.store.save_model(self.run_id, self.model)
+        self._finish(training.status, training.message, start,
+                     test_loss=self.evaluation.loss, test_accuracy=self.evaluation.accuracy)
+
+    def _finish(self, state: str, message: str, start: float, **metrics: Any) -> None:
+        seconds = time.perf_counter() - start
+        if self.store and self.run_id:
+            try:
+                self.store.set_status(self.run_id, state, message=message, seconds=seconds, **metrics)
+            except RunStoreError as exc:
+                message = f"{message} (The run could not be saved: {exc})".strip()
+        self._update(state=state, message=message, seconds=seconds, epoch_fraction=0.0, eta_seconds=None, **metrics)
+
+
+class JobManager:
+    """Server-wide: at most `max_parallel` trainings at once, the rest wait in FIFO order."""
+
+    def __init__(self, max_parallel: int | None = None, store: RunStore | None = None):
+        self.max_parallel = max_parallel or int(os.environ.get("MLP_MAX_TRAININGS") or os.cpu_count() or 1)
+        self.store = store
+        self._cond = threading.Condition()
+        self._running: set[str] = set()
+        self._waiting: list[str] = []
+        self.jobs: dict[str, Job] = {}
+
+    def submit(self, config: RunConfig, data: Dataset, owner: str = "", pool_seed: int = 0) -> Job:
+        rng = np.random.default_rng(pool_seed)
+        pool = np.sort(rng.permutation(len(data.x_test))[:POOL])
+        job = Job(self, config, data, owner, self.store, pool)
+        with self._cond:
+            self.jobs[job.id] = job
+            self._waiting.append(job.id)  # queued from now on, in submission order
+        job.thread.start()
+        return job
+
+    def get(self, job_id: str) -> Job | None:
+        return self.jobs.get(job_id)
+
+    def queue_position(self, job: Job) -> int:
+        """1 for the next to start; 0 when not waiting."""
+        with self._cond:
+            return self._waiting.index(job.id) + 1 if job.id in self._waiting else 0
+
+    def slot(self, job: Job):
+        manager = self
+
+        class _Slot:
+            def __enter__(self):
+                with manager._cond:
+                    while (len(manager._running) >= manager.max_parallel or manager._waiting[0] != job.id) \
+                            and not job.stop_event.is_set():
+                        manager._cond.wait(timeout=0.5)
+                    manager._waiting.remove(job.id)
+                    manager._running.add(job.id)
+                    manager._cond.notify_all()
+
+            def __exit__(self, *exc):
+                manager.release(job)
+
+        return _Slot()
+
+    def release(self, job: Job) -> None:
+        """Free the job's place, running or waiting."""
+        with self._cond:
+            self._running.discard(job.id)
+            if job.id in self._waiting:
+                self._waiting.remove(job.id)
+            self._cond.notify_all()
+
+    @property
+    def running(self) -> int:
+        with self._cond:
+            return len(self._running)

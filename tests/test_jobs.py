@@ -1,0 +1,84 @@
+import time
+
+import pytest
+
+from mlp.config import LayerSpec, RunConfig
+from mlp.jobs import POOL, JobManager
+from mlp.runs import RunStore
+
+FAST = RunConfig(layers=(LayerSpec(32),), epochs=2, engine="scratch")
+
+
+def wait(job, timeout=120):
+    end = time.time() + timeout
+    while job.snapshot().active and time.time() < end:
+        time.sleep(0.05)
+    return job.snapshot()
+
+
+def test_job_trains_in_background_and_saves_the_run(small, tmp_path):
+    manager = JobManager(max_parallel=1, store=RunStore(tmp_path))
+    job = manager.submit(FAST, small, owner="me")
+    snap = wait(job)
+    assert snap.state == "completed" and len(snap.history) == 2
+    assert snap.pool_probabilities.shape == (min(POOL, len(small.x_test)), 10)
+    assert snap.test_accuracy == pytest.approx(job.evaluation.accuracy) and snap.test_accuracy > 0.7
+    run = RunStore(tmp_path).load(job.run_id)
+    assert run.state == "completed" and len(run.history) == 2 and run.has_model
+    assert run.status["owner"] == "me"
+
+
+def test_cap_queues_jobs_in_order(small, sample, tmp_path):
+    manager = JobManager(max_parallel=1, store=RunStore(tmp_path))
+    first = manager.submit(FAST.replace(epochs=100), sample)
+    second = manager.submit(FAST, small)
+    third = manager.submit(FAST, small)
+    while first.snapshot().state != "running":
+        time.sleep(0.02)
+    assert manager.running == 1
+    assert second.snapshot().state == "queued" and second.snapshot().queue_position == 1
+    assert third.snapshot().queue_position == 2
+    first.stop()
+    assert wait(first).state == "stopped"
+    assert wait(second).state == "completed" and wait(third).state == "completed"
+    assert second.snapshot().seconds < third.snapshot().seconds  # FIFO: the third waited for the second
+
+
+def test_stop_while_running_and_while_queued(sample, tmp_path):
+    manager = JobManager(max_parallel=1, store=RunStore(tmp_path))
+    running = manager.submit(RunConfig(epochs=50, batch_size=32), sample)
+    queued = manager.submit(FAST, sample)
+    while not running.snapshot().history:
+        time.sleep(0.05)
+    queued.stop()
+    start = time.time()
+    running.stop()
+    snap = wait(running)
+    assert snap.state == "stopped" and len(snap.history) < 50
+    assert time.time() - start < 10
+    assert wait(queued).state == "stopped" and "before it started" in queued.snapshot().message
+    assert RunStore(tmp_path).load(running.run_id).has_model  # weights kept
+
+
+def test_learning_rate_change_is_marked(small):
+    manager = JobManager(max_parallel=1)
+    job = manager.submit(FAST.replace(epochs=4, batch_size=256), small)
+    while not job.snapshot().history:
+        time.sleep(0.01)
+    job.set_learning_rate(1e-4)
+    snap = wait(job)
+    assert snap.lr_changes and snap.history[-1]["learning_rate"] == pytest.approx(1e-4)
+
+
+def test_diverged_job_reports(small):
+    cfg = RunConfig(normalization="none", layers=(LayerSpec(16, "linear"),), output="linear", loss="mse",
+                    optimizer="sgd", learning_rate=10.0, epochs=3)
+    snap = wait(JobManager(max_parallel=1).submit(cfg, small))
+    assert snap.state == "diverged" and "learning rate" in snap.message
+
+
+def test_unsaveable_store_fails_cleanly(small, tmp_path):
+    (tmp_path / "file").write_text("x")
+    job = JobManager(max_parallel=1, store=RunStore(tmp_path / "file")).submit(FAST, small)
+    snap = wait(job)
+    assert snap.state == "failed" and "Could not save the run" in snap.message
