@@ -1,0 +1,124 @@
+"""The dashboard's logic through Streamlit's AppTest (no browser)."""
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+def new_app(query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def texts(elements) -> str:
+    return " | ".join(str(e.value) for e in elements)
+
+
+def wait_finished(at: AppTest, timeout: float = 180) -> AppTest:
+    end = time.time() + timeout
+    while time.time() < end:
+        time.sleep(0.5)
+        at.run()
+        if any(s in texts(at.success) + texts(at.info) + texts(at.warning) for s in ("Finished", "Stopped", "Diverged")):
+            return at
+    raise AssertionError("training did not finish: " + texts(at.info))
+
+
+def test_landing_page_does_not_import_tensorflow():
+    code = ("import sys; from streamlit.testing.v1 import AppTest; "
+            f"at = AppTest.from_file({APP!r}, default_timeout=60).run(); "
+            "assert not at.exception, at.exception; "
+            "print('TF' if 'tensorflow' in sys.modules else 'NO-TF', at.title[0].value)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "MLP_OFFLINE": "1"})
+    assert out.stdout.strip() == "NO-TF Train a multilayer perceptron", out.stderr[-2000:]
+
+
+def test_defaults_show_the_tutorial_network_and_the_sample_notice(monkeypatch):
+    monkeypatch.delenv("MLP_DATA_DIR", raising=False)
+    at = new_app()
+    assert not at.exception
+    params = [m for m in at.metric if m.label == "Parameters"][0]
+    assert params.value == "118,282"
+    assert "bundled sample" in texts(at.info)
+
+
+def test_preset_fills_the_form():
+    at = new_app()
+    at.selectbox[0].select("fashion-small").run()
+    assert at.radio[0].value == "fashion_mnist"
+    assert [n.value for n in at.number_input if n.label == "Epochs"] == [20]
+    params = [m for m in at.metric if m.label == "Parameters"][0]
+    assert params.value == f"{784 * 50 + 50 + 50 * 10 + 10:,}"
+    assert at.query_params["dataset"] in ("fashion_mnist", ["fashion_mnist"])
+
+
+@pytest.mark.parametrize("label, value, field", [
+    ("Epochs", 0, "epochs"), ("Epochs", 10_000, "epochs"), ("Batch size", 0, "batch_size"),
+    ("Batch size", 100_000, "batch_size"), ("Dropout", 1.0, "dropout"), ("L2", -1.0, "l2"),
+])
+def test_invalid_fields_give_a_message_and_disable_train(label, value, field):
+    at = new_app()
+    [n for n in at.number_input if n.label == label][0].set_value(value).run()
+    assert not at.exception
+    assert field in texts(at.error)
+    assert [b for b in at.button if b.label == "Train"][0].disabled
+
+
+@pytest.mark.parametrize("query", [{"v": "1", "learning_rate": "banana"}, {"v": "7", "epochs": "3"},
+                                   {"v": "1", "layers": "0:relu"}, {"v": "1", "learning_rate": "0"}])
+def test_garbage_or_old_links_fall_back_to_defaults_with_a_message(query):
+    at = new_app(query)
+    assert not at.exception
+    assert "could not be used" in texts(at.warning)
+    assert [n.value for n in at.number_input if n.label == "Epochs"] == [5]
+
+
+def test_link_reproduces_the_setup():
+    at = new_app({"v": "1", "epochs": "7", "layers": "64:tanh", "optimizer": "sgd", "learning_rate": "0.1"})
+    assert [n.value for n in at.number_input if n.label == "Epochs"] == [7]
+    assert [s.value for s in at.selectbox if s.label == "Optimizer"] == ["sgd"]
+    params = [m for m in at.metric if m.label == "Parameters"][0]
+    assert params.value == f"{784 * 64 + 64 + 650:,}"
+
+
+def test_stop_when_nothing_runs():
+    at = new_app()
+    [b for b in at.button if b.label == "Stop"][0].click().run()
+    assert not at.exception
+    assert "Nothing is training" in texts(at.toast)
+
+
+def test_train_one_epoch_then_results_grid_and_runs_page():
+    at = new_app({"v": "1", "epochs": "1", "layers": "32:relu"})
+    [b for b in at.button if b.label == "Train"][0].click().run()
+    [b for b in at.button if b.label == "Train"][0].click().run()  # pressed twice quickly
+    assert "already running" in texts(at.toast) or "Finished" in texts(at.success)
+    at = wait_finished(at)
+    assert not at.exception
+    assert "Finished 1 epochs" in texts(at.success)
+    labels = [m.label for m in at.metric]
+    assert "Test accuracy" in labels
+    acc = [m for m in at.metric if m.label == "Test accuracy"][0].value
+    assert float(acc.rstrip("%")) > 80
+    assert len(at.get("plotly_chart")) >= 6  # curves, grid, probabilities, confusion, per-class, weights/mistakes
+    assert at.session_state["latest_model"]["dataset"] == "mnist"
+    assert "job" in at.query_params
+    at.switch_page("pages/runs.py").run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert len(table) == 1 and table["status"][0] == "completed" and table["yours"][0]
+
+
+def test_presenter_mode_from_the_url():
+    at = new_app({"present": "1"})
+    assert at.toggle(key="present").value is True
+    assert any("font-size" in m.value for m in at.markdown)
