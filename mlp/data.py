@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import os
 import tempfile
 import threading
@@ -168,14 +169,14 @@ def _make(info: DatasetInfo, arrays: dict[str, np.ndarray], source: str, origin:
 KEYS = ("x_train", "y_train", "x_test", "y_test")
 
 
-def read_npz(path: Path | str) -> dict[str, np.ndarray]:
-    """Read the four Keras arrays from an .npz (no pickles); DataError says what is wrong."""
-    path = Path(path)
+def read_npz(path, label: str | None = None) -> dict[str, np.ndarray]:
+    """Read the four Keras arrays from an .npz path or file object (no pickles); DataError says what is wrong."""
+    label = label or Path(path).name
     try:
         with np.load(path, allow_pickle=False) as f:
             missing = [k for k in KEYS if k not in f.files]
             if missing:
-                raise DataError(f"{path.name}: missing array(s) {', '.join(missing)}; expected {', '.join(KEYS)}")
+                raise DataError(f"{label}: missing array(s) {', '.join(missing)}; expected {', '.join(KEYS)}")
             return {k: f[k] for k in KEYS}
     except DataError:
         raise
@@ -183,10 +184,10 @@ def read_npz(path: Path | str) -> dict[str, np.ndarray]:
         raise DataError(f"{path}: file not found") from None
     except ValueError as exc:
         if "pickle" in str(exc):
-            raise DataError(f"{path.name}: contains object arrays (pickles are refused for safety)") from None
-        raise DataError(f"{path.name}: not a readable .npz file ({exc})") from None
+            raise DataError(f"{label}: contains object arrays (pickles are refused for safety)") from None
+        raise DataError(f"{label}: not a readable .npz file ({exc})") from None
     except (OSError, EOFError, zipfile.BadZipFile) as exc:
-        raise DataError(f"{path.name}: corrupt or truncated .npz file ({exc})") from None
+        raise DataError(f"{label}: corrupt or truncated .npz file ({exc})") from None
 
 
 def _read_idx(path: Path) -> np.ndarray:
@@ -306,3 +307,64 @@ def make_sample(name: str, source: Path | str, dest: Path | str | None = None, s
     dest = Path(dest or info.sample_path)
     np.savez_compressed(dest, **picked)
     return dest
+
+
+# --- bring your own data -------------------------------------------------------------------------
+MAX_CLASSES = 100
+
+
+def from_upload(filename: str, content: bytes, seed: int = 0) -> Dataset:
+    """A Dataset from an uploaded .npz (x_train, y_train, x_test, y_test[, class_names]) or a CSV
+    with a label column followed by pixel/feature columns (split 85/15 into train and test)."""
+    name = Path(filename).name
+    if name.lower().endswith(".npz"):
+        arrays = read_npz(io.BytesIO(content), name)
+        with np.load(io.BytesIO(content), allow_pickle=False) as f:
+            names = [str(c) for c in f["class_names"]] if "class_names" in f.files else None
+    elif name.lower().endswith(".csv"):
+        arrays, names = _read_csv(name, content, seed)
+    else:
+        raise DataError(f"{name}: upload an .npz or a .csv file")
+    n_classes = len(names) if names else int(max(arrays["y_train"].max(initial=0), arrays["y_test"].max(initial=0))) + 1
+    if not 2 <= n_classes <= MAX_CLASSES:
+        raise DataError(f"{name}: labels must name 2 to {MAX_CLASSES} classes, found {n_classes}")
+    side = int(round(np.sqrt(np.prod(arrays["x_train"].shape[1:]))))
+    image_shape = (side, side) if side * side == np.prod(arrays["x_train"].shape[1:]) else None
+    arrays = check_arrays(arrays, n_classes=n_classes, where=name)
+    stem = Path(name).stem
+    return Dataset(f"upload:{stem}", stem, tuple(names or (str(i) for i in range(n_classes))), source="upload",
+                   origin=name, image_shape=image_shape, **arrays)
+
+
+def _read_csv(name: str, content: bytes, seed: int) -> tuple[dict[str, np.ndarray], list[str] | None]:
+    lines = content.decode("utf-8", errors="replace").splitlines()
+    if not lines:
+        raise DataError(f"{name}: the file is empty")
+    first = lines[0].split(",")
+    header = not _is_number(first[0])
+    try:
+        table = np.loadtxt(lines[1:] if header else lines, delimiter=",", dtype=np.float64, ndmin=2)
+    except ValueError as exc:
+        raise DataError(f"{name}: every value after the header must be a number ({exc})") from None
+    if table.shape[1] < 2 or len(table) < 10:
+        raise DataError(f"{name}: need a label column and at least one feature column, and at least 10 rows")
+    labels, x = table[:, 0], table[:, 1:]
+    if not np.isfinite(table).all():
+        raise DataError(f"{name}: contains NaN or infinite values")
+    if (labels != np.round(labels)).any() or labels.min() < 0:
+        raise DataError(f"{name}: the first column must hold whole-number labels 0, 1, 2, ...")
+    if ((x >= 0) & (x <= 255) & (x == np.round(x))).all():
+        x = x.astype(np.uint8)  # pixel values: keep them compact
+    order = np.random.default_rng(seed).permutation(len(x))
+    n_test = max(1, int(len(x) * 0.15))
+    test, train = order[:n_test], order[n_test:]
+    y = labels.astype(np.int64)
+    return {"x_train": x[train], "y_train": y[train], "x_test": x[test], "y_test": y[test]}, None
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False

@@ -58,11 +58,13 @@ class Job:
         self.run_id: str | None = None
         self.evaluation: Evaluation | None = None  # the whole test set, once finished
         self.model = None  # keras model, once finished
+        self.training = None  # the mlp.training.Training, once started
+        self.target_epochs = config.epochs
+        self._elapsed = 0.0  # seconds spent in all stretches (Step adds one)
         self.stop_event = threading.Event()
         self._lock = threading.Lock()
         self._snap = Snapshot()
         self._pending_lr: float | None = None
-        self.thread = threading.Thread(target=self._run, name=f"train-{self.id}", daemon=True)
 
     # --- viewer side ---------------------------------------------------------------------
     def snapshot(self) -> Snapshot:
@@ -76,6 +78,19 @@ class Job:
 
     def stop(self) -> None:
         self.stop_event.set()
+
+    def resume(self, epochs: int = 1) -> None:
+        """Train `epochs` more epochs of the same model (the Step button); the job queues again."""
+        if self.snapshot().active:
+            raise RuntimeError("this training is still running")
+        if self._snap.state in ("diverged", "failed"):
+            raise RuntimeError(f"a {self._snap.state} training cannot be continued; start a new one")
+        self.target_epochs = len(self.training.history) + epochs if self.training else epochs
+        self.stop_event.clear()
+        if self.training:
+            self.training.status = "ready"
+        self._update(state="queued", message="")
+        self.manager.enqueue(self)
 
     def set_learning_rate(self, value: float) -> None:
         """Takes effect at the start of the next epoch."""
@@ -92,10 +107,10 @@ class Job:
     def _run(self) -> None:
         start = time.perf_counter()
         try:
-            if self.store:
+            if self.store and self.run_id is None:
                 self.run_id = self.store.create(self.config, owner=self.owner)
             with self.manager.slot(self):
-                if self.stop_event.is_set():
+                if self.stop_event.is_set() and self.training is None:
                     self._finish("stopped", "Stopped before it started.", start)
                     return
                 self._train(start)
@@ -108,33 +123,18 @@ class Job:
             self.manager.release(self)
 
     def _train(self, start: float) -> None:
+        from .evaluate import evaluate
         from .training import Training  # imports TensorFlow
 
         self._update(state="running")
         if self.store:
             self.store.set_status(self.run_id, "running")
-        pool_x = self.data.x_test[self.pool]
-        training = None
-
-        def on_progress(fraction: float, rate: float) -> None:
-            done = len(training.history) + fraction if training else fraction
-            remaining = self.config.epochs - done
-            self._update(epoch_fraction=fraction, samples_per_sec=rate,
-                         eta_seconds=remaining * len(training.x_train) / rate if rate and training else None)
-
-        def on_epoch(log) -> None:
-            probabilities = training.predict(pool_x)
-            if self.store:
-                self.store.append_epoch(self.run_id, log.to_dict())
-            with self._lock:
-                self._snap.history = [*self._snap.history, log.to_dict()]
-                self._snap.pool_probabilities = probabilities
-                self._snap.epoch_fraction = 0.0
-
-        training = Training(self.config, self.data, on_epoch=on_epoch, on_progress=on_progress,
-                            stop_event=self.stop_event)
-        self._update(heldout=training.heldout)
-        while len(training.history) < self.config.epochs and training.status not in ("stopped", "diverged"):
+        if self.training is None:
+            self.training = Training(self.config, self.data, on_epoch=self._on_epoch, on_progress=self._on_progress,
+                                     stop_event=self.stop_event)
+            self._update(heldout=self.training.heldout)
+        training = self.training
+        while len(training.history) < self.target_epochs and training.status not in ("stopped", "diverged"):
             with self._lock:
                 lr, self._pending_lr = self._pending_lr, None
                 if lr is not None:
@@ -145,16 +145,29 @@ class Job:
         if training.status == "running":
             training.status = "completed"
         self.model = training.engine.keras_model()
-        from .evaluate import evaluate
-
         self.evaluation = evaluate(self.model, self.data.x_test, self.data.y_test)
         if self.store:
             self.store.save_model(self.run_id, self.model)
         self._finish(training.status, training.message, start,
                      test_loss=self.evaluation.loss, test_accuracy=self.evaluation.accuracy)
 
+    def _on_progress(self, fraction: float, rate: float) -> None:
+        remaining = self.target_epochs - len(self.training.history) - fraction
+        self._update(epoch_fraction=fraction, samples_per_sec=rate,
+                     eta_seconds=remaining * len(self.training.x_train) / rate if rate else None)
+
+    def _on_epoch(self, log) -> None:
+        probabilities = self.training.predict(self.data.x_test[self.pool])
+        if self.store:
+            self.store.append_epoch(self.run_id, log.to_dict())
+        with self._lock:
+            self._snap.history = [*self._snap.history, log.to_dict()]
+            self._snap.pool_probabilities = probabilities
+            self._snap.epoch_fraction = 0.0
+
     def _finish(self, state: str, message: str, start: float, **metrics: Any) -> None:
-        seconds = time.perf_counter() - start
+        self._elapsed += time.perf_counter() - start
+        seconds = self._elapsed
         if self.store and self.run_id:
             try:
                 self.store.set_status(self.run_id, state, message=message, seconds=seconds, **metrics)
@@ -174,15 +187,23 @@ class JobManager:
         self._waiting: list[str] = []
         self.jobs: dict[str, Job] = {}
 
-    def submit(self, config: RunConfig, data: Dataset, owner: str = "", pool_seed: int = 0) -> Job:
+    def submit(self, config: RunConfig, data: Dataset, owner: str = "", pool_seed: int = 0,
+               epochs: int | None = None) -> Job:
+        """Start a training in the background (queued if the server is busy); `epochs` caps this
+        first stretch (the Step button trains one), else config.epochs."""
         rng = np.random.default_rng(pool_seed)
         pool = np.sort(rng.permutation(len(data.x_test))[:POOL])
         job = Job(self, config, data, owner, self.store, pool)
+        job.target_epochs = epochs or config.epochs
         with self._cond:
             self.jobs[job.id] = job
-            self._waiting.append(job.id)  # queued from now on, in submission order
-        job.thread.start()
+        self.enqueue(job)
         return job
+
+    def enqueue(self, job: Job) -> None:
+        with self._cond:
+            self._waiting.append(job.id)  # queued from now on, in submission order
+        threading.Thread(target=job._run, name=f"train-{job.id}", daemon=True).start()
 
     def get(self, job_id: str) -> Job | None:
         return self.jobs.get(job_id)

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from mlp import data, plots
+from mlp import data, export, plots
 from mlp.config import ACTIVATIONS, INITIALIZERS, NORMALIZATIONS, OPTIMIZERS, ConfigError, LayerSpec, RunConfig
 from mlp.presets import PRESETS
 from pages._common import job_manager, presenting, session_owner
@@ -28,7 +28,10 @@ def load_config_from_url() -> None:
     st.session_state.cfg, st.session_state.form_v = RunConfig(), 0
     if query:
         try:
-            st.session_state.cfg = RunConfig.from_query(query)
+            cfg = RunConfig.from_query(query)
+            if cfg.dataset not in data.DATASETS:
+                raise ConfigError("dataset", f"{cfg.dataset!r} is not available here (uploads stay in their session)")
+            st.session_state.cfg = cfg
         except ConfigError as exc:
             st.session_state.url_error = f"The link's settings could not be used ({exc}); the defaults are shown."
 
@@ -51,10 +54,33 @@ def current_job():
     return job
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
-def examples(name: str) -> tuple[list[np.ndarray], list[str]]:
-    ds = data.load(name)
-    first = [int(np.flatnonzero(ds.y_train == c)[0]) for c in range(ds.n_classes)]
+def dataset_named(name: str) -> data.Dataset:
+    """A built-in dataset (shared, cached by mlp.data) or one this session uploaded."""
+    return st.session_state.get("uploads", {}).get(name) or data.load(name)
+
+
+def upload_box() -> None:
+    with st.expander("Bring your own data"):
+        st.caption("An `.npz` with `x_train, y_train, x_test, y_test` (optionally `class_names`), or a CSV whose "
+                   "first column is the label and the rest pixels or features (`label,pixel0,...,pixel783`). "
+                   "It stays in your session only.")
+        file = st.file_uploader("Dataset file", type=["npz", "csv"], key="data_upload")
+        if file is not None and st.session_state.get("uploaded_file") != file.file_id:
+            st.session_state.uploaded_file = file.file_id
+            try:
+                ds = data.from_upload(file.name, file.getvalue())
+            except data.DataError as exc:
+                st.error(f"That file cannot be used: {exc}")
+                return
+            st.session_state.uploads[ds.name] = ds
+            st.session_state.cfg = st.session_state.cfg.replace(dataset=ds.name)
+            st.session_state.form_v += 1
+            st.rerun()
+
+
+def examples(ds: data.Dataset) -> tuple[list[np.ndarray], list[str]]:
+    """The first training image of each class (up to 10)."""
+    first = [int(np.flatnonzero(ds.y_train == c)[0]) for c in range(min(ds.n_classes, 10)) if (ds.y_train == c).any()]
     return [ds.x_train[i].reshape(ds.image_shape) for i in first], [ds.class_names[ds.y_train[i]] for i in first]
 
 
@@ -64,17 +90,21 @@ def config_form(cfg: RunConfig) -> tuple[RunConfig | None, str | None, data.Data
     v = st.session_state.form_v
     st.selectbox("Preset", ["(custom)", *PRESETS], key="preset_choice", on_change=apply_preset,
                  help="\n\n".join(f"**{k}**: {d}" for k, (d, _) in PRESETS.items()))
-    dataset = st.radio("Dataset", list(data.DATASETS), index=list(data.DATASETS).index(cfg.dataset)
-                       if cfg.dataset in data.DATASETS else 0, format_func=lambda n: data.DATASETS[n].title,
+    uploads = st.session_state.setdefault("uploads", {})
+    names = [*data.DATASETS, *uploads]
+    dataset = st.radio("Dataset", names, index=names.index(cfg.dataset) if cfg.dataset in names else 0,
+                       format_func=lambda n: data.DATASETS[n].title if n in data.DATASETS else f"{uploads[n].title} (yours)",
                        horizontal=True, key=f"dataset_{v}")
-    ds = data.load(dataset)
+    ds = dataset_named(dataset)
+    upload_box()
     if ds.source == "sample":
         st.info(f"Using the **bundled sample** of {ds.title}: {len(ds.x_train):,} train / {len(ds.x_test):,} "
                 "test images. Set `MLP_DATA_DIR` to a folder with the full `.npz` files for all 60,000.", icon=":material/inventory_2:")
     else:
-        st.caption(f"Full {ds.title}: {len(ds.x_train):,} train / {len(ds.x_test):,} test images.")
-    images, names = examples(dataset)
-    st.image([img for img in images], caption=names, width=48, clamp=True)
+        st.caption(f"{ds.describe()}.")
+    if ds.image_shape:
+        images, captions = examples(ds)
+        st.image(images, caption=captions, width=48, clamp=True)
 
     st.markdown("**Hidden layers** (add or delete rows)")
     table = st.data_editor(
@@ -148,27 +178,40 @@ def live_view() -> None:
                 "epoch and the grid below turns from red to green as the network learns.")
         return
     snap = job.snapshot()
-    cfg, ds = job.config, job.data
-    status_line(snap, cfg)
+    status_line(snap, job.target_epochs)
+    if snap.state == "running" and not presenting():
+        lr_tweak(job)
     if snap.history:
         st.plotly_chart(plots.curves(snap.history, snap.heldout, snap.lr_changes), width="stretch",
                         key="curves", config={"displayModeBar": False})
-    if snap.pool_probabilities is not None:
+    if snap.pool_probabilities is not None and job.data.image_shape:
         prediction_grid(job, snap)
     if not snap.active and st.session_state.get("shown_final") != job.id:
         st.session_state.shown_final = job.id
         st.rerun()  # redraw the whole page once: results, confusion matrix, weights
 
 
-def status_line(snap, cfg: RunConfig) -> None:
+def lr_tweak(job) -> None:
+    current = job.training.engine.learning_rate if job.training else job.config.learning_rate
+    steps = sorted({*LR_STEPS, job.config.learning_rate})
+    new = st.select_slider("Change the learning rate from the next epoch", steps, key=f"live_lr_{job.id}",
+                           value=min(steps, key=lambda s: abs(math.log(s) - math.log(current))),
+                           format_func=lambda x: f"{x:g}")
+    if not math.isclose(new, current, rel_tol=1e-3) and st.session_state.get("live_lr_sent") != (job.id, new):
+        st.session_state.live_lr_sent = (job.id, new)
+        job.set_learning_rate(new)
+        st.toast(f"Learning rate → {new:g} from the next epoch (marked on the charts).")
+
+
+def status_line(snap, epochs: int) -> None:
     if snap.state == "queued":
         st.warning(f"Waiting for a free trainer: position **{snap.queue_position or 1}** in the queue "
                    f"({job_manager().max_parallel} trainings run at once on this server).", icon=":material/hourglass_top:")
     elif snap.state == "running":
         done = len(snap.history)
         eta = f", about {snap.eta_seconds:.0f}s left" if snap.eta_seconds else ""
-        st.progress(min(1.0, (done + snap.epoch_fraction) / cfg.epochs),
-                    text=f"Epoch {min(done + 1, cfg.epochs)} of {cfg.epochs} · {snap.samples_per_sec:,.0f} samples/s{eta}")
+        st.progress(min(1.0, (done + snap.epoch_fraction) / epochs),
+                    text=f"Epoch {min(done + 1, epochs)} of {epochs} · {snap.samples_per_sec:,.0f} samples/s{eta}")
     elif snap.state == "completed":
         st.success(f"Finished {len(snap.history)} epochs in {snap.seconds:.1f}s.", icon=":material/check_circle:")
     elif snap.state == "stopped":
@@ -234,7 +277,7 @@ def results(job) -> None:
         st.markdown("**Accuracy per class**")
         st.plotly_chart(plots.per_class(ev.per_class_accuracy(), ds.class_names), width="stretch", key="per_class")
     mistakes = ev.confident_mistakes(10)
-    if len(mistakes):
+    if len(mistakes) and ds.image_shape:
         st.markdown("**Most confident mistakes** (prediction / truth)")
         st.plotly_chart(plots.grid(ds.x_test[mistakes], ev.predictions[mistakes], ev.labels[mistakes], ds.class_names,
                                    cols=len(mistakes), image_shape=ds.image_shape, size=120),
@@ -249,6 +292,11 @@ def results(job) -> None:
         if path.exists():
             st.download_button("Download model (.keras)", path.read_bytes(), file_name=f"mlp-{job.run_id}.keras",
                                mime="application/octet-stream", icon=":material/download:")
+
+
+def same_model(a: RunConfig, b: RunConfig) -> bool:
+    """Would b continue a's model? Everything but the epoch count must match."""
+    return a.replace(epochs=1, learning_rate=1.0) == b.replace(epochs=1, learning_rate=1.0)
 
 
 # --- page -------------------------------------------------------------------------------------------
@@ -271,17 +319,28 @@ with form_col:
 job = current_job()
 active = job is not None and job.snapshot().active
 with view_col:
-    b1, b2, _ = st.columns([1, 1, 3])
-    train = b1.button("Train", type="primary", icon=":material/play_arrow:", disabled=cfg is None, width="stretch")
-    stop = b2.button("Stop", icon=":material/stop_circle:", width="stretch")
-    if train:
-        if active:
-            st.toast("A training is already running in this session: stop it first.")
+    b1, b2, b3, b4 = st.columns([1, 1, 1, 1.3])
+    train = b1.button("Train", key="train", type="primary", icon=":material/play_arrow:", disabled=cfg is None,
+                      width="stretch")
+    stop = b2.button("Stop", key="stop", icon=":material/stop_circle:", width="stretch")
+    step = b3.button("Step", key="step", icon=":material/skip_next:", width="stretch", disabled=cfg is None,
+                     help="Train exactly one more epoch (continues the last model if the settings are unchanged)")
+    if cfg is not None and cfg.dataset in data.DATASETS:
+        b4.download_button("Export code", export.script(cfg), file_name="train_mlp.py", mime="text/x-python",
+                           icon=":material/code:", width="stretch", key="export",
+                           help="A plain Keras script that reproduces these settings")
+    if (train or step) and active:
+        st.toast("A training is already running in this session: stop it first.")
+    elif train or step:
+        continuing = step and job is not None and job.training is not None and same_model(job.config, cfg) \
+            and job.snapshot().state in ("completed", "stopped")
+        if continuing:
+            job.resume(1)
         else:
-            job = job_manager().submit(cfg, ds, owner=session_owner(), pool_seed=cfg.seed)
+            job = job_manager().submit(cfg, ds, owner=session_owner(), pool_seed=cfg.seed, epochs=1 if step else None)
             st.session_state.job_id = job.id
             st.query_params["job"] = job.id
-            active = True
+        active = True
     if stop:
         if active:
             job.stop()

@@ -219,3 +219,59 @@ def test_make_sample_is_balanced(tmp_path, monkeypatch):
 def test_unknown_dataset():
     with pytest.raises(DataError, match="unknown dataset"):
         data.load("cifar10")
+
+
+def _npz_bytes(**arrays):
+    import io as _io
+    buf = _io.BytesIO()
+    np.savez(buf, **arrays)
+    return buf.getvalue()
+
+
+def test_upload_npz_with_class_names_and_any_square_size():
+    rng = np.random.default_rng(0)
+    content = _npz_bytes(x_train=rng.integers(0, 256, (40, 16, 16), dtype=np.uint8), y_train=np.arange(40) % 3,
+                         x_test=rng.integers(0, 256, (9, 16, 16), dtype=np.uint8), y_test=np.arange(9) % 3,
+                         class_names=np.array(["cat", "dog", "cow"]))
+    ds = data.from_upload("pets.npz", content)
+    assert ds.source == "upload" and ds.class_names == ("cat", "dog", "cow")
+    assert ds.image_shape == (16, 16) and ds.n_features == 256 and ds.n_classes == 3
+
+
+def test_upload_csv_label_then_pixels():
+    rng = np.random.default_rng(1)
+    rows = ["label," + ",".join(f"pixel{i}" for i in range(784))]
+    for i in range(100):
+        rows.append(",".join([str(i % 10)] + [str(v) for v in rng.integers(0, 256, 784)]))
+    ds = data.from_upload("digits.csv", "\n".join(rows).encode())
+    assert len(ds.x_train) == 85 and len(ds.x_test) == 15
+    assert ds.x_train.dtype == np.uint8 and ds.image_shape == (28, 28) and ds.n_classes == 10
+
+
+def test_upload_csv_of_feature_vectors():
+    rng = np.random.default_rng(2)
+    rows = [f"{i % 2},{rng.normal():.3f},{rng.normal():.3f},{rng.normal():.3f}" for i in range(40)]
+    ds = data.from_upload("points.csv", "\n".join(rows).encode())
+    assert ds.image_shape is None and ds.n_features == 3 and ds.x_train.dtype == np.float32
+
+
+@pytest.mark.parametrize("filename, content, message", [
+    ("x.txt", b"1,2,3", "upload an .npz or a .csv"),
+    ("x.csv", b"", "empty"),
+    ("x.csv", b"label,a\n1,zz\n" * 12, "must be a number"),
+    ("x.csv", b"1,2\n" * 5, "at least 10 rows"),
+    ("x.csv", b"1.5,2\n" * 12, "whole-number labels"),
+    ("x.csv", b"1,nan\n0,1\n" * 6, "NaN"),
+    ("x.npz", b"PK\x03\x04garbage", "x.npz"),
+    ("x.npz", _npz_bytes(x_train=np.zeros((5, 4)), y_train=np.zeros(5, int), x_test=np.zeros((2, 4)),
+                         y_test=np.zeros(2, int)), "2 to 100 classes"),
+    ("x.npz", _npz_bytes(x_train=np.full((5, 4), np.nan), y_train=np.arange(5) % 2, x_test=np.zeros((2, 4)),
+                         y_test=np.arange(2)), "NaN"),
+    ("x.npz", _npz_bytes(x_train=np.zeros((5, 4)), y_train=np.arange(5) % 2, x_test=np.zeros((2, 5)),
+                         y_test=np.arange(2)), "differ in size"),
+    ("x.npz", _npz_bytes(x_train=np.zeros((5, 4)), y_train=np.array([0, 1, 2, 0, 1]), x_test=np.zeros((2, 4)),
+                         y_test=np.arange(2), class_names=np.array(["a", "b"])), "labels must be 0..1"),
+])
+def test_bad_uploads_are_explained(filename, content, message):
+    with pytest.raises(DataError, match=message):
+        data.from_upload(filename, content)

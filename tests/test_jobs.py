@@ -82,3 +82,25 @@ def test_unsaveable_store_fails_cleanly(small, tmp_path):
     job = JobManager(max_parallel=1, store=RunStore(tmp_path / "file")).submit(FAST, small)
     snap = wait(job)
     assert snap.state == "failed" and "Could not save the run" in snap.message
+
+
+def test_step_trains_exactly_one_more_epoch_of_the_same_model(small, tmp_path):
+    manager = JobManager(max_parallel=1, store=RunStore(tmp_path))
+    job = manager.submit(FAST.replace(epochs=5), small, epochs=1)
+    assert wait(job).state == "completed" and len(job.snapshot().history) == 1
+    weights = job.training.engine.get_weights()
+    job.resume(1)
+    snap = wait(job)
+    assert snap.state == "completed" and [h["epoch"] for h in snap.history] == [1, 2]
+    assert job.training.engine.get_weights()[0] is not weights[0]
+    run = RunStore(tmp_path).load(job.run_id)
+    assert len(run.history) == 2 and run.state == "completed"  # the same run, continued
+
+
+def test_diverged_job_cannot_be_stepped(small):
+    cfg = RunConfig(normalization="none", layers=(LayerSpec(16, "linear"),), output="linear", loss="mse",
+                    optimizer="sgd", learning_rate=10.0, epochs=3)
+    job = JobManager(max_parallel=1).submit(cfg, small)
+    wait(job)
+    with pytest.raises(RuntimeError, match="cannot be continued"):
+        job.resume(1)
