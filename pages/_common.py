@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import secrets
+import threading
+import time
 
 import streamlit as st
 
@@ -10,10 +12,9 @@ from mlp.runs import RunStore
 
 PRESENTER_CSS = """
 <style>
-html, body, [class*="st-"] { font-size: 1.22rem; }
-h1 { font-size: 3rem !important; } h2 { font-size: 2.2rem !important; } h3 { font-size: 1.7rem !important; }
+html { font-size: 21px; }
 [data-testid="stMetricValue"] { font-size: 3.2rem !important; }
-.block-container { padding-top: 1.5rem; max-width: 100%; }
+.block-container { padding-top: 2rem; max-width: 100%; }
 </style>
 """
 
@@ -22,6 +23,17 @@ h1 { font-size: 3rem !important; } h2 { font-size: 2.2rem !important; } h3 { fon
 def job_manager() -> JobManager:
     """One per server: the cap on simultaneous trainings is shared by every session."""
     return JobManager(store=RunStore())
+
+
+@st.cache_resource
+def warm_up_tensorflow() -> None:
+    """Import TensorFlow in the background a few seconds after the first page has painted,
+    so the first press of Train does not wait for it (once per server)."""
+    def load():
+        time.sleep(3)
+        import keras  # noqa: F401  (imports TensorFlow)
+
+    threading.Thread(target=load, name="warm-up-tensorflow", daemon=True).start()
 
 
 def run_store() -> RunStore:

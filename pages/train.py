@@ -10,7 +10,7 @@ import streamlit as st
 from mlp import data, export, plots
 from mlp.config import ACTIVATIONS, INITIALIZERS, NORMALIZATIONS, OPTIMIZERS, ConfigError, LayerSpec, RunConfig
 from mlp.presets import PRESETS
-from pages._common import job_manager, presenting, session_owner
+from pages._common import job_manager, presenting, session_owner, warm_up_tensorflow
 
 LR_STEPS = [1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
 HEADS = {"softmax + cross-entropy": ("softmax", "crossentropy"), "softmax + MSE": ("softmax", "mse"),
@@ -210,8 +210,9 @@ def status_line(snap, epochs: int) -> None:
     elif snap.state == "running":
         done = len(snap.history)
         eta = f", about {snap.eta_seconds:.0f}s left" if snap.eta_seconds else ""
+        speed = f"{snap.samples_per_sec:,.0f} samples/s{eta}" if snap.samples_per_sec else "building the model…"
         st.progress(min(1.0, (done + snap.epoch_fraction) / epochs),
-                    text=f"Epoch {min(done + 1, epochs)} of {epochs} · {snap.samples_per_sec:,.0f} samples/s{eta}")
+                    text=f"Epoch {min(done + 1, epochs)} of {epochs} · {speed}")
     elif snap.state == "completed":
         st.success(f"Finished {len(snap.history)} epochs in {snap.seconds:.1f}s.", icon=":material/check_circle:")
     elif snap.state == "stopped":
@@ -353,3 +354,4 @@ with view_col:
         live_view()
 if job is not None and not job.snapshot().active:
     results(job)
+warm_up_tensorflow()
