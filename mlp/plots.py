@@ -43,6 +43,23 @@ def curves(history: Sequence[dict], heldout: str = "validation", lr_changes: Seq
     return _layout(fig, 340, legend=dict(orientation="h", y=-0.2, x=0.5, xanchor="center"))
 
 
+def compare(histories: dict[str, Sequence[dict]]) -> go.Figure:
+    """Several runs' held-out (else train) loss and accuracy overlaid, one colour per run."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("Loss", "Accuracy"), horizontal_spacing=0.08)
+    palette = ["#2563eb", "#ea580c", "#16a34a", "#9333ea", "#dc2626", "#0891b2", "#ca8a04", "#db2777"]
+    for i, (label, history) in enumerate(histories.items()):
+        color = palette[i % len(palette)]
+        for col, key in ((1, "loss"), (2, "accuracy")):
+            held = [h.get(f"val_{key}") for h in history]
+            values = held if all(v is not None for v in held) else [h[key] for h in history]
+            fig.add_trace(go.Scatter(x=[h["epoch"] for h in history], y=values, name=label, mode="lines+markers",
+                                     line=dict(color=color, width=3), legendgroup=label, showlegend=col == 1),
+                          row=1, col=col)
+    fig.update_xaxes(title_text="epoch")
+    fig.update_yaxes(tickformat=".0%", row=1, col=2)
+    return _layout(fig, 360, legend=dict(orientation="h", y=-0.25, x=0.5, xanchor="center"))
+
+
 def grid(images: np.ndarray, predicted: Sequence[int], truth: Sequence[int], class_names: Sequence[str],
          cols: int = 5, image_shape: tuple[int, int] = (28, 28), size: int = 110) -> go.Figure:
     """Test images in a grid, captioned "pred / truth", caption and border green if right, red if wrong."""

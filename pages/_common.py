@@ -7,6 +7,7 @@ import time
 
 import streamlit as st
 
+from mlp import plots
 from mlp.jobs import JobManager
 from mlp.runs import RunStore
 
@@ -61,3 +62,27 @@ def presenter_toggle() -> None:
         st.markdown(PRESENTER_CSS, unsafe_allow_html=True)
     elif "present" in st.query_params:
         del st.query_params["present"]
+
+
+def show_analysis(ev, ds, model, key: str = "") -> None:
+    """Confusion matrix, per-class accuracy, most-confident mistakes and first-layer weights."""
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Confusion matrix**")
+        st.plotly_chart(plots.confusion(ev.confusion(), ds.class_names), width="stretch", key=f"{key}confusion")
+    with right:
+        st.markdown("**Accuracy per class**")
+        st.plotly_chart(plots.per_class(ev.per_class_accuracy(), ds.class_names), width="stretch",
+                        key=f"{key}per_class")
+    if not ds.image_shape:
+        return
+    mistakes = ev.confident_mistakes(10)
+    if len(mistakes):
+        st.markdown("**Most confident mistakes** (prediction / truth)")
+        st.plotly_chart(plots.grid(ds.x_test[mistakes], ev.predictions[mistakes], ev.labels[mistakes], ds.class_names,
+                                   cols=len(mistakes), image_shape=ds.image_shape, size=120),
+                        width="stretch", key=f"{key}mistakes", config={"displayModeBar": False})
+    kernel = model.get_weights()[0]
+    st.markdown("**What the first layer looks for**: the weights of 8 units, as images (red +, blue −)")
+    st.plotly_chart(plots.weights(kernel, list(range(min(8, kernel.shape[1]))), ds.image_shape),
+                    width="stretch", key=f"{key}weights")

@@ -1,41 +1,124 @@
-"""Runs page: the saved runs of this server, newest first; delete the ones you created."""
+"""Runs page: saved runs in a sortable, filterable table; overlay curves; open, download or delete one;
+evaluate an uploaded model."""
+from __future__ import annotations
+
+import tempfile
+
 import pandas as pd
 import streamlit as st
 
-from mlp.runs import RunStoreError
-from pages._common import run_store, session_owner
+from mlp import data, plots
+from mlp.runs import ModelError, RunStoreError, load_model
+from pages._common import run_store, session_owner, show_analysis
+
+
+@st.cache_resource(show_spinner="Evaluating on the test set…", max_entries=8)
+def evaluate_run(run_id: str, dataset: str, model_mtime: float):
+    """(Evaluation, model) of a saved run; shared by all sessions, cached per model file version."""
+    from mlp.evaluate import evaluate
+
+    ds = data.load(dataset)
+    model = run_store().load_model(run_id)
+    return evaluate(model, ds.x_test, ds.y_test), model
+
+
+def runs_table(runs) -> pd.DataFrame:
+    return pd.DataFrame([{
+        "run": run.id, "status": run.state, "dataset": run.config.dataset,
+        "architecture": "-".join(str(s) for s in run.config.layer_sizes()), "engine": run.config.engine,
+        "optimizer": run.config.optimizer, "lr": run.config.learning_rate, "epochs": len(run.history),
+        "test accuracy": run.status.get("test_accuracy"), "seconds": run.status.get("seconds"),
+        "yours": run.status.get("owner") == session_owner(),
+    } for run in runs])
+
+
+def open_run(run) -> None:
+    st.subheader(f"Run {run.id}")
+    st.caption(f"{run.config.describe()} · {run.config.engine} engine · {run.state}"
+               + (f" · {run.status['message']}" if run.status.get("message") else ""))
+    history = pd.DataFrame(run.history)
+    c1, c2, c3 = st.columns(3)
+    c1.download_button("History (CSV)", history.to_csv(index=False), file_name=f"{run.id}-history.csv",
+                       mime="text/csv", icon=":material/table:", key=f"csv_{run.id}")
+    path = run_store().model_path(run.id)
+    if run.has_model and path.exists():
+        c2.download_button("Model (.keras)", path.read_bytes(), file_name=f"{run.id}.keras",
+                           mime="application/octet-stream", icon=":material/download:", key=f"model_{run.id}")
+    if run.status.get("owner") == session_owner() and c3.button("Delete this run", icon=":material/delete:",
+                                                                  key=f"del_{run.id}"):
+        try:
+            run_store().delete(run.id, owner=session_owner())
+            st.toast(f"Deleted run {run.id}.")
+            st.rerun()
+        except RunStoreError as exc:
+            st.error(str(exc))
+    if run.history:
+        st.plotly_chart(plots.curves(run.history, "held-out"), width="stretch", key=f"curves_{run.id}")
+    if not run.has_model or not path.exists():
+        st.info("This run has no saved model (it was interrupted before the end).")
+    elif run.config.dataset not in data.DATASETS:
+        st.info("This run used an uploaded dataset, which stays in its session: its analysis cannot be redrawn.")
+    else:
+        ev, model = evaluate_run(run.id, run.config.dataset, path.stat().st_mtime)
+        st.metric("Test accuracy", f"{ev.accuracy:.2%}")
+        show_analysis(ev, data.load(run.config.dataset), model, key=f"{run.id}_")
+
+
+def evaluate_upload() -> None:
+    with st.expander("Evaluate a model file (.keras)"):
+        dataset = st.selectbox("On the test set of", list(data.DATASETS), format_func=lambda n: data.DATASETS[n].title)
+        file = st.file_uploader("Model file", type=["keras"], key="model_upload")
+        if file is None:
+            return
+        ds = data.load(dataset)
+        with tempfile.NamedTemporaryFile(suffix=".keras") as tmp:
+            tmp.write(file.getvalue())
+            tmp.flush()
+            try:
+                model = load_model(tmp.name, n_inputs=ds.n_features, n_classes=ds.n_classes)
+            except ModelError as exc:
+                st.error(f"That model cannot be used: {exc}.")
+                return
+        from mlp.evaluate import evaluate
+
+        ev = evaluate(model, ds.x_test.reshape((-1, *model.input_shape[1:])), ds.y_test)
+        st.metric("Test accuracy", f"{ev.accuracy:.2%}")
+        show_analysis(ev, ds, model, key="upload_")
+        st.session_state.latest_model = {"model": model, "class_names": list(ds.class_names), "dataset": ds.name,
+                                         "label": f"Uploaded: {file.name}"}
+        st.caption("It is also available on the Draw page for this session.")
+
 
 st.title("Saved runs")
-store = run_store()
-runs = store.list()
+evaluate_upload()
+runs = run_store().list()
 if not runs:
     st.info("No runs yet: train one on the **Train** page and it appears here.")
     st.stop()
 
-table = pd.DataFrame([{
-    "run": run.id,
-    "status": run.state,
-    "dataset": run.config.dataset,
-    "architecture": "-".join(str(s) for s in run.config.layer_sizes()),
-    "optimizer": run.config.optimizer,
-    "lr": run.config.learning_rate,
-    "epochs": len(run.history),
-    "test accuracy": run.status.get("test_accuracy"),
-    "seconds": run.status.get("seconds"),
-    "yours": run.status.get("owner") == session_owner(),
-} for run in runs])
-st.dataframe(table, hide_index=True, width="stretch",
-             column_config={"test accuracy": st.column_config.NumberColumn(format="percent"),
-                            "seconds": st.column_config.NumberColumn(format="%.1f")})
-
-mine = [run.id for run in runs if run.status.get("owner") == session_owner()]
-if mine:
-    c1, c2 = st.columns([3, 1])
-    victim = c1.selectbox("Delete one of your runs", mine)
-    if c2.button("Delete", icon=":material/delete:"):
-        try:
-            store.delete(victim, owner=session_owner())
-            st.toast(f"Deleted run {victim}.")
-            st.rerun()
-        except RunStoreError as exc:
-            st.error(str(exc))
+table = runs_table(runs)
+c1, c2, c3 = st.columns(3)
+datasets = c1.multiselect("Dataset", sorted(table["dataset"].unique()))
+states = c2.multiselect("Status", sorted(table["status"].unique()))
+only_mine = c3.toggle("Only my runs")
+keep = pd.Series(True, index=table.index)
+if datasets:
+    keep &= table["dataset"].isin(datasets)
+if states:
+    keep &= table["status"].isin(states)
+if only_mine:
+    keep &= table["yours"]
+shown = table[keep].reset_index(drop=True)
+st.caption("Click column headers to sort; select rows to compare their curves; select one to open it.")
+selection = st.dataframe(
+    shown, hide_index=True, width="stretch", on_select="rerun", selection_mode="multi-row", key="runs_table",
+    column_config={"test accuracy": st.column_config.NumberColumn(format="percent"),
+                   "seconds": st.column_config.NumberColumn(format="%.1f"),
+                   "lr": st.column_config.NumberColumn(format="%g")})
+picked = [shown["run"][i] for i in selection.selection.rows]
+by_id = {run.id: run for run in runs}
+if len(picked) > 1:
+    st.plotly_chart(plots.compare({f"{rid} ({by_id[rid].config.describe()})": by_id[rid].history for rid in picked}),
+                    width="stretch", key="compare")
+elif len(picked) == 1:
+    open_run(by_id[picked[0]])

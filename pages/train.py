@@ -10,7 +10,7 @@ import streamlit as st
 from mlp import data, export, plots
 from mlp.config import ACTIVATIONS, INITIALIZERS, NORMALIZATIONS, OPTIMIZERS, ConfigError, LayerSpec, RunConfig
 from mlp.presets import PRESETS
-from pages._common import job_manager, presenting, session_owner, warm_up_tensorflow
+from pages._common import job_manager, presenting, session_owner, show_analysis, warm_up_tensorflow
 
 LR_STEPS = [1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
 HEADS = {"softmax + cross-entropy": ("softmax", "crossentropy"), "softmax + MSE": ("softmax", "mse"),
@@ -270,24 +270,7 @@ def results(job) -> None:
         st.session_state.result_of = job.id
         st.session_state.latest_model = {"model": job.model, "class_names": list(ds.class_names),
                                          "dataset": ds.name, "label": f"This session's latest: {job.config.describe()}"}
-    left, right = st.columns(2)
-    with left:
-        st.markdown("**Confusion matrix**")
-        st.plotly_chart(plots.confusion(ev.confusion(), ds.class_names), width="stretch", key="confusion")
-    with right:
-        st.markdown("**Accuracy per class**")
-        st.plotly_chart(plots.per_class(ev.per_class_accuracy(), ds.class_names), width="stretch", key="per_class")
-    mistakes = ev.confident_mistakes(10)
-    if len(mistakes) and ds.image_shape:
-        st.markdown("**Most confident mistakes** (prediction / truth)")
-        st.plotly_chart(plots.grid(ds.x_test[mistakes], ev.predictions[mistakes], ev.labels[mistakes], ds.class_names,
-                                   cols=len(mistakes), image_shape=ds.image_shape, size=120),
-                        width="stretch", key="mistakes", config={"displayModeBar": False})
-    kernel = job.model.get_weights()[0] if job.config.layers else None
-    if kernel is not None and ds.image_shape:
-        st.markdown("**What the first layer looks for**: the weights of 8 units, as images (red +, blue −)")
-        st.plotly_chart(plots.weights(kernel, list(range(min(8, kernel.shape[1]))), ds.image_shape),
-                        width="stretch", key="weights")
+    show_analysis(ev, ds, job.model)
     if job.run_id:
         path = job_manager().store.model_path(job.run_id)
         if path.exists():

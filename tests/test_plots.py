@@ -52,3 +52,12 @@ def test_confusion_per_class_and_weights():
     assert list(bars.data[0].y) == ["y", "x"]  # worst first
     w = plots.weights(np.random.default_rng(0).normal(size=(784, 16)), [0, 3, 5])
     assert len(w.data) == 3 and np.asarray(w.data[1].z).shape == (28, 28)
+
+
+def test_compare_overlays_runs_preferring_heldout():
+    train_only = [{**h, "val_loss": None, "val_accuracy": None} for h in HISTORY]
+    fig = plots.compare({"run A": HISTORY, "run B": train_only})
+    assert [t.name for t in fig.data] == ["run A", "run A", "run B", "run B"]
+    assert list(fig.data[1].y) == [0.85, 0.9]  # held-out accuracy of A
+    assert list(fig.data[3].y) == [0.7, 0.9]  # B has no held-out curve: train accuracy
+    assert fig.data[0].line.color != fig.data[2].line.color
