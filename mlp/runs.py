@@ -93,6 +93,8 @@ class RunStore:
         run = self.load(run_id)
         if owner is not None and run.status.get("owner") != owner:
             raise RunStoreError("you can delete only the runs you created in this session")
+        if run.state in ACTIVE:
+            raise RunStoreError("this run is still training: stop it first")
         folder = self._dir(run_id)
         for child in folder.iterdir():
             child.unlink()

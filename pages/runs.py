@@ -115,7 +115,7 @@ selection = st.dataframe(
     column_config={"test accuracy": st.column_config.NumberColumn(format="percent"),
                    "seconds": st.column_config.NumberColumn(format="%.1f"),
                    "lr": st.column_config.NumberColumn(format="%g")})
-picked = [shown["run"][i] for i in selection.selection.rows]
+picked = [shown["run"][i] for i in selection.selection.rows if i < len(shown)]  # rows may have been deleted
 by_id = {run.id: run for run in runs}
 if len(picked) > 1:
     st.plotly_chart(plots.compare({f"{rid} ({by_id[rid].config.describe()})": by_id[rid].history for rid in picked}),

@@ -22,7 +22,12 @@ def test_create_append_list_load_delete(tmp_path):
     assert [r.id for r in store.list()] == [run_id]
     with pytest.raises(RunStoreError, match="only the runs you created"):
         store.delete(run_id, owner="bob")
+    with pytest.raises(RunStoreError, match="still training"):
+        store.delete(run_id, owner="alice")
+    store.set_status(run_id, "completed")
     store.delete(run_id, owner="alice")
+    with pytest.raises(RunStoreError, match="not found"):
+        store.load(run_id)
     assert store.list() == []
 
 
