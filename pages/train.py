@@ -182,8 +182,9 @@ def live_view() -> None:
     if snap.state == "running" and not presenting():
         lr_tweak(job)
     if snap.history:
-        st.plotly_chart(plots.curves(snap.history, snap.heldout, snap.lr_changes), width="stretch",
-                        key="curves", config={"displayModeBar": False})
+        curves = memo("curves", (job.id, len(snap.history), tuple(snap.lr_changes)),
+                      lambda: plots.curves(snap.history, snap.heldout, snap.lr_changes))
+        st.plotly_chart(curves, width="stretch", key="curves", config={"displayModeBar": False})
     if snap.pool_probabilities is not None and job.data.image_shape:
         prediction_grid(job, snap)
     if not snap.active and st.session_state.get("shown_final") != job.id:
@@ -201,6 +202,15 @@ def lr_tweak(job) -> None:
         st.session_state.live_lr_sent = (job.id, new)
         job.set_learning_rate(new)
         st.toast(f"Learning rate → {new:g} from the next epoch (marked on the charts).")
+
+
+def memo(name: str, key: tuple, build):
+    """This session's last figure called `name`, rebuilt only when `key` changes: the live view reruns
+    twice a second and building Plotly figures costs far more than sending them."""
+    cache = st.session_state.setdefault("figures", {})
+    if name not in cache or cache[name][0] != key:
+        cache[name] = (key, build())
+    return cache[name][1]
 
 
 def status_line(snap, epochs: int) -> None:
@@ -241,15 +251,17 @@ def prediction_grid(job, snap) -> None:
     if not len(shown):
         st.success("No mistakes among these test images.")
         return
-    images = ds.x_test[job.pool[shown]]
-    st.plotly_chart(plots.grid(images, predicted[shown], truth[shown], ds.class_names, cols=size,
-                               image_shape=ds.image_shape, size=110 if size <= 6 else 80),
-                    width="stretch", key="grid", config={"displayModeBar": False})
+    epoch = len(snap.history)
+    grid = memo("grid", (job.id, epoch, tuple(shown)), lambda: plots.grid(
+        ds.x_test[job.pool[shown]], predicted[shown], truth[shown], ds.class_names, cols=size,
+        image_shape=ds.image_shape, size=110 if size <= 6 else 80))
+    st.plotly_chart(grid, width="stretch", key="grid", config={"displayModeBar": False})
     pick = st.selectbox("Show the probabilities of image", range(len(shown)), key="pick",
                         format_func=lambda i: f"#{i + 1} (row {i // size + 1}, column {i % size + 1}): "
                                               f"{ds.class_names[truth[shown[i]]]}")
-    st.plotly_chart(plots.probabilities(probs[shown[pick]], ds.class_names, int(truth[shown[pick]])),
-                    width="stretch", key="probs", config={"displayModeBar": False})
+    bars = memo("probs", (job.id, epoch, int(shown[pick])),
+                lambda: plots.probabilities(probs[shown[pick]], ds.class_names, int(truth[shown[pick]])))
+    st.plotly_chart(bars, width="stretch", key="probs", config={"displayModeBar": False})
 
 
 # --- after training ---------------------------------------------------------------------------------

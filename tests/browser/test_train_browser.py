@@ -1,0 +1,77 @@
+"""The Train page in a real Chromium: live curves, the green/red grid, Stop, Step, presenter mode, Runs."""
+import re
+import time
+
+GREEN, RED = "rgb(21, 128, 61)", "rgb(220, 38, 38)"
+
+
+GRID_CAPTIONS = """() => {
+    const captions = [...document.querySelectorAll('[data-testid="stPlotlyChart"] .annotation-text')]
+        .filter(t => t.textContent.includes(' / '));
+    return captions.map(t => getComputedStyle(t).fill); }"""
+
+
+def caption_colors(page) -> list[str]:
+    """Fill colours of the "pred / truth" captions of the prediction grid."""
+    return page.evaluate(GRID_CAPTIONS)
+
+
+def curve_points(page) -> int:
+    return page.evaluate("""() => {
+        const chart = document.querySelector('[data-testid="stPlotlyChart"]');
+        if (!chart) return 0;
+        const trace = chart.querySelector('.scatterlayer .trace');
+        return trace ? trace.querySelectorAll('.points path').length : 0;
+    }""")
+
+
+def test_live_training_grid_and_stop(page, app_url, screenshots):
+    page.goto(f"{app_url}/?v=1&epochs=40&batch_size=32")
+    page.get_by_role("heading", name="Train a multilayer perceptron").wait_for()
+    page.screenshot(path=screenshots / "train_landing.png")
+    page.get_by_role("button", name="Train").click()
+    page.wait_for_function("""() => {
+        const c = document.querySelector('[data-testid="stPlotlyChart"] .scatterlayer .trace');
+        return c && c.querySelectorAll('.points path').length >= 2; }""", timeout=120_000)
+    assert curve_points(page) >= 2
+    colors = caption_colors(page)
+    assert len(colors) == 25 and GREEN in colors
+    page.get_by_text("Only mistakes").click()
+    page.wait_for_function(f"() => {{ const c = ({GRID_CAPTIONS})(); return c.length > 0 && "
+                           f"c.every(f => f === '{RED}'); }}", timeout=30_000)
+    assert RED in caption_colors(page)
+    page.screenshot(path=screenshots / "train_running.png", full_page=True)
+    clicked = time.perf_counter()
+    page.get_by_role("button", name="Stop").click()
+    page.get_by_text(re.compile("Stopped after")).wait_for(timeout=30_000)
+    print(f"stop shown after {time.perf_counter() - clicked:.2f}s")
+    page.get_by_text("Results on the test set").wait_for(timeout=60_000)
+    page.set_viewport_size({"width": 1400, "height": 3000})
+    page.wait_for_timeout(1500)
+    page.screenshot(path=screenshots / "train_stopped.png")
+    assert page.get_by_text("Confusion matrix").is_visible()
+
+
+def test_step_trains_one_epoch_then_continues(page, app_url):
+    page.goto(f"{app_url}/?v=1&epochs=5&layers=32:relu")
+    page.get_by_role("button", name="Step").click()
+    page.get_by_text("Finished 1 epochs").wait_for(timeout=120_000)
+    page.get_by_role("button", name="Step").click()
+    page.get_by_text("Finished 2 epochs").wait_for(timeout=120_000)
+    page.wait_for_function("""() => {
+        const c = document.querySelector('[data-testid="stPlotlyChart"] .scatterlayer .trace');
+        return c && c.querySelectorAll('.points path').length == 2; }""", timeout=30_000)
+
+
+def test_presenter_mode_and_runs_page(page, app_url, screenshots):
+    page.goto(f"{app_url}/?present=1&v=1&epochs=1&layers=32:relu")
+    page.get_by_role("button", name="Train").click()
+    page.get_by_text("Finished 1 epochs").wait_for(timeout=120_000)
+    size = page.evaluate("() => parseFloat(getComputedStyle(document.documentElement).fontSize)")
+    assert size >= 20
+    page.wait_for_timeout(1000)
+    page.screenshot(path=screenshots / "presenter.png")
+    page.goto(f"{app_url}/runs")
+    page.get_by_role("heading", name="Saved runs").wait_for()
+    page.get_by_text("completed").first.wait_for(state="attached")
+    page.screenshot(path=screenshots / "runs.png")
