@@ -59,7 +59,11 @@ def open_run(run) -> None:
     elif run.config.dataset not in data.DATASETS:
         st.info("This run used an uploaded dataset, which stays in its session: its analysis cannot be redrawn.")
     else:
-        ev, model = evaluate_run(run.id, run.config.dataset, path.stat().st_mtime)
+        try:
+            ev, model = evaluate_run(run.id, run.config.dataset, path.stat().st_mtime)
+        except (OSError, ModelError, RunStoreError) as exc:  # e.g. deleted meanwhile by its owner
+            st.warning(f"This run's model cannot be read any more ({exc}).")
+            return
         st.metric("Test accuracy", f"{ev.accuracy:.2%}")
         show_analysis(ev, data.load(run.config.dataset), model, key=f"{run.id}_")
 
@@ -109,7 +113,7 @@ if states:
 if only_mine:
     keep &= table["yours"]
 shown = table[keep].reset_index(drop=True)
-st.caption("Click column headers to sort; select rows to compare their curves; select one to open it.")
+st.caption("Click column headers to sort; select two or more rows to compare their curves.")
 selection = st.dataframe(
     shown, hide_index=True, width="stretch", on_select="rerun", selection_mode="multi-row", key="runs_table",
     column_config={"test accuracy": st.column_config.NumberColumn(format="percent"),
@@ -120,5 +124,10 @@ by_id = {run.id: run for run in runs}
 if len(picked) > 1:
     st.plotly_chart(plots.compare({f"{rid} ({by_id[rid].config.describe()})": by_id[rid].history for rid in picked}),
                     width="stretch", key="compare")
-elif len(picked) == 1:
-    open_run(by_id[picked[0]])
+opened = st.selectbox("Open a run", [None, *shown["run"]], key="open_run",
+                      format_func=lambda rid: "—" if rid is None else f"{rid} · {by_id[rid].config.describe()}")
+if opened is not None:
+    try:
+        open_run(run_store().load(opened))  # fresh from disk: it may have changed since the table was drawn
+    except RunStoreError as exc:
+        st.warning(f"That run is gone: {exc}")

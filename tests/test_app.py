@@ -11,6 +11,14 @@ from streamlit.testing.v1 import AppTest
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_server_state():
+    """Each test is a fresh server: the job manager (and its run store) is a cache_resource."""
+    import streamlit as st
+
+    st.cache_resource.clear()
+
+
 def new_app(query: dict | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120)
     for key, value in (query or {}).items():
@@ -122,3 +130,39 @@ def test_presenter_mode_from_the_url():
     at = new_app({"present": "1"})
     assert at.toggle(key="present").value is True
     assert any("font-size" in m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize("query", [
+    {"v": "1", "layers": "5000:relu"}, {"v": "1", "layers": ",".join(["8"] * 50)},
+    {"v": "1", "learning_rate": "-1"}, {"v": "1", "learning_rate": "nan"}, {"v": "1", "learning_rate": "1e9"},
+    {"v": "1", "validation_fraction": "1"}, {"v": "1", "batch_size": "0"}, {"v": "1", "dataset": "upload:x"},
+])
+def test_out_of_range_links_are_explained(query):
+    at = new_app(query)
+    assert not at.exception
+    assert "could not be used" in texts(at.warning)
+
+
+def test_learning_rate_ten_diverges_and_is_reported_as_such():
+    at = new_app({"v": "1", "epochs": "3", "learning_rate": "10", "normalization": "none", "optimizer": "sgd",
+                  "layers": "32:linear", "output": "linear", "loss": "mse"})
+    assert "could not be used" not in texts(at.warning)
+    [b for b in at.button if b.label == "Train"][0].click().run()
+    at = wait_finished(at)
+    assert not at.exception
+    assert "Diverged" in texts(at.warning) and "learning rate" in texts(at.warning)
+    assert not at.error  # a divergence is a lesson, not an error
+
+
+def test_open_a_run_then_delete_it_while_open():
+    at = new_app({"v": "1", "epochs": "1", "layers": "16:relu"})
+    [b for b in at.button if b.label == "Train"][0].click().run()
+    wait_finished(at)
+    at.switch_page("pages/runs.py").run()
+    run_id = at.dataframe[0].value["run"][0]
+    at.selectbox(key="open_run").select(run_id).run()
+    assert not at.exception and at.subheader[0].value == f"Run {run_id}"
+    assert "Test accuracy" in [m.label for m in at.metric]
+    [b for b in at.button if b.label == "Delete this run"][0].click().run()
+    assert not at.exception
+    assert "No runs yet" in texts(at.info)
