@@ -65,17 +65,22 @@ def upload_box() -> None:
                    "first column is the label and the rest pixels or features (`label,pixel0,...,pixel783`). "
                    "It stays in your session only.")
         file = st.file_uploader("Dataset file", type=["npz", "csv"], key="data_upload")
-        if file is not None and st.session_state.get("uploaded_file") != file.file_id:
-            st.session_state.uploaded_file = file.file_id
-            try:
-                ds = data.from_upload(file.name, file.getvalue())
-            except data.DataError as exc:
-                st.error(f"That file cannot be used: {exc}")
-                return
+    if file is None:
+        st.session_state.pop("upload_error", None)
+    elif st.session_state.get("uploaded_file") != file.file_id:
+        st.session_state.uploaded_file = file.file_id
+        try:
+            ds = data.from_upload(file.name, file.getvalue())
+        except data.DataError as exc:
+            st.session_state.upload_error = f"That file cannot be used: {exc}"
+        else:
+            st.session_state.pop("upload_error", None)
             st.session_state.uploads[ds.name] = ds
             st.session_state.cfg = st.session_state.cfg.replace(dataset=ds.name)
             st.session_state.form_v += 1
             st.rerun()
+    if "upload_error" in st.session_state:
+        st.error(st.session_state.upload_error, icon=":material/error:")
 
 
 def examples(ds: data.Dataset) -> tuple[list[np.ndarray], list[str]]:
