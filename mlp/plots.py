@@ -40,7 +40,9 @@ def curves(history: Sequence[dict], heldout: str = "validation", lr_changes: Seq
     fig.update_yaxes(tickformat=".0%", row=1, col=2)
     names = {"train": "train", "held": heldout}
     fig.for_each_trace(lambda t: t.update(name=f"{names[t.legendgroup]}"))
-    return _layout(fig, 340, legend=dict(orientation="h", y=-0.2, x=0.5, xanchor="center"))
+    fig = _layout(fig, 360, legend=dict(orientation="h", y=1.2, x=1, xanchor="right"))
+    fig.update_layout(margin=dict(l=10, r=10, t=70, b=10))
+    return fig
 
 
 def compare(histories: dict[str, Sequence[dict]]) -> go.Figure:
@@ -79,7 +81,7 @@ def grid(images: np.ndarray, predicted: Sequence[int], truth: Sequence[int], cla
         shapes.append(dict(type="rect", x0=left - 1, x1=left + w, y0=top - 1, y1=top + h, line=dict(color=color, width=3)))
         label = f"{class_names[int(predicted[i])]} / {class_names[int(truth[i])]}"
         notes.append(dict(x=left + w / 2 - 0.5, y=top - 2, text=f"<b>{label}</b>", showarrow=False, yanchor="bottom",
-                          font=dict(color=color, size=13 if cols <= 6 else 10)))
+                          font=dict(color=color, size=14 if cols <= 6 else 12 if cols <= 8 else 10)))
     fig = go.Figure(go.Heatmap(z=mosaic, colorscale="gray", showscale=False, hoverinfo="skip", zmin=0,
                                zmax=float(np.nanmax(mosaic)) if n else 1))
     fig.update_layout(shapes=shapes, annotations=notes)

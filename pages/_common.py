@@ -11,11 +11,16 @@ from mlp import plots
 from mlp.jobs import JobManager
 from mlp.runs import RunStore
 
+BASE_CSS = """
+<style>
+[data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
+</style>
+"""
 PRESENTER_CSS = """
 <style>
 html { font-size: 21px; }
 [data-testid="stMetricValue"] { font-size: 3.2rem !important; }
-.block-container { padding-top: 2rem; max-width: 100%; }
+[data-testid="stMainBlockContainer"] { padding: 1.5rem 2rem 2rem 2rem; max-width: 100%; }
 </style>
 """
 
@@ -57,6 +62,7 @@ def presenter_toggle() -> None:
     if "present" not in st.session_state:
         st.session_state.present = st.query_params.get("present") == "1"
     st.sidebar.toggle("Presenter mode", key="present", help="Larger type for a projector; also ?present=1")
+    st.markdown(BASE_CSS, unsafe_allow_html=True)
     if st.session_state.present:
         st.query_params["present"] = "1"
         st.markdown(PRESENTER_CSS, unsafe_allow_html=True)

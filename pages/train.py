@@ -244,7 +244,7 @@ def prediction_grid(job, snap) -> None:
     predicted = probs.argmax(axis=1)
     truth = ds.y_test[job.pool]
     default_size = 8 if presenting() else 5
-    c1, c2, c3 = st.columns([2, 1, 1])
+    c1, c2, c3 = st.columns([2, 1.3, 1.3])
     size = c1.slider("Grid size", 3, 10, st.session_state.get("grid_size", default_size), key="grid_size")
     only_wrong = c2.toggle("Only mistakes", key="only_wrong")
     if c3.button("Reshuffle", icon=":material/shuffle:"):
@@ -306,7 +306,7 @@ st.title("Train a multilayer perceptron")
 if "url_error" in st.session_state:
     st.warning(st.session_state.pop("url_error"))
 
-form_col, view_col = st.columns([1, 2], gap="large")
+form_col, view_col = st.columns([1, 2.6] if presenting() else [1.15, 2], gap="large")
 with form_col:
     cfg, error, ds = config_form(st.session_state.cfg)
     if cfg is not None:
