@@ -7,6 +7,7 @@ import streamlit as st
 from pages._common import presenter_toggle
 
 st.set_page_config(page_title="MLP Studio", page_icon="🧠", layout="wide")
+st.session_state.in_shell = True
 
 pages = [
     st.Page("pages/train.py", title="Train", icon=":material/model_training:", default=True),

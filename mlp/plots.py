@@ -101,7 +101,8 @@ def probabilities(probs: Sequence[float], class_names: Sequence[str], truth: int
     if truth is not None and truth != top:
         colors[truth] = "#f59e0b"
     fig = go.Figure(go.Bar(x=list(class_names), y=probs, marker_color=colors,
-                           text=[f"{p:.0%}" for p in probs], textposition="outside", cliponaxis=False))
+                           text=[f"{p:.0%}" for p in probs], textposition="outside", cliponaxis=False,
+                           constraintext="none"))
     fig.update_yaxes(range=[0, 1.12], tickformat=".0%", title_text="probability")
     fig.update_xaxes(type="category")
     return _layout(fig, 300, showlegend=False)

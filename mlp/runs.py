@@ -12,6 +12,7 @@ import secrets
 import tempfile
 import time
 import uuid
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -172,6 +173,8 @@ def load_model(path: str | os.PathLike, n_inputs: int | None = None, n_classes: 
     """Load a .keras file with safe_mode=True; ModelError explains any refusal or shape mismatch."""
     import keras
 
+    if not zipfile.is_zipfile(path):
+        raise ModelError("not a Keras model file (a .keras file is a zip archive of the model's config and weights)")
     try:
         model = keras.saving.load_model(path, safe_mode=True)
     except Exception as exc:  # Keras raises many types for bad files; all mean "cannot use this"

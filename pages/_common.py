@@ -1,9 +1,11 @@
 """Helpers shared by the pages: the server-wide job manager, presenter mode, session identity."""
 from __future__ import annotations
 
+import runpy
 import secrets
 import threading
 import time
+from pathlib import Path
 
 import streamlit as st
 
@@ -23,6 +25,15 @@ html { font-size: 21px; }
 [data-testid="stMainBlockContainer"] { padding: 1.5rem 2rem 2rem 2rem; max-width: 100%; }
 </style>
 """
+
+
+def ensure_shell() -> None:
+    """Run this page inside app.py's shell. Until app.py has run once on a fresh server, Streamlit's
+    legacy `pages/` discovery runs a directly requested page file (e.g. /draw) on its own: then run
+    app.py, which renders the requested page with the navigation, layout and presenter mode."""
+    if not st.session_state.get("in_shell"):
+        runpy.run_path(str(Path(__file__).parents[1] / "app.py"), run_name="__main__")
+        st.stop()
 
 
 @st.cache_resource

@@ -1,6 +1,10 @@
 """About: the ideas behind the dashboard, for a classroom."""
 import streamlit as st
 
+from pages._common import ensure_shell
+
+ensure_shell()
+
 st.title("What is going on here?")
 st.markdown("""
 **A multilayer perceptron (MLP)** turns an image into a guess. The 28×28 pixels are laid out as a row

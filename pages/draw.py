@@ -3,14 +3,16 @@ from __future__ import annotations
 
 import os
 import tempfile
-import zipfile
 
 import numpy as np
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 from mlp import data, drawing, plots
-from mlp.runs import ModelError, RunStore, RunStoreError, load_model
+from mlp.runs import ModelError, RunStoreError, load_model
+from pages._common import ensure_shell, run_store
+
+ensure_shell()
 
 BUNDLED = "Bundled MNIST model (pretrained)"
 LATEST = "This session's latest model"
@@ -34,7 +36,7 @@ def bundled_model():
 def saved_runs() -> dict[str, str]:
     """Option label -> run id of the saved runs that kept a model."""
     try:
-        runs = RunStore().list()
+        runs = run_store().list()
     except OSError:
         return {}
     return {f"Saved run {r.id}: {r.config.describe()}": r.id for r in runs if r.has_model}
@@ -59,8 +61,6 @@ def session_model(key: str, load):
 
 def load_upload(upload):
     """Load an uploaded .keras file (via a temporary file) with the safe, shape-checked loader."""
-    if not zipfile.is_zipfile(upload):
-        raise ModelError("not a Keras model file (a .keras file is a zip archive of the model's config and weights)")
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "model.keras")
         with open(path, "wb") as f:
@@ -87,7 +87,7 @@ def choose_model() -> tuple[object | None, tuple[str, ...], str]:
         return latest["model"], tuple(latest["class_names"]), latest["dataset"]
     if choice in runs:
         run_id = runs[choice]
-        store = RunStore()
+        store = run_store()
         try:
             dataset = store.load(run_id).config.dataset
         except RunStoreError as exc:
@@ -182,7 +182,7 @@ with right:
             with st.container(key="draw_prediction" if len(name) <= 2 else "draw_prediction_long"):
                 st.metric("The network says", name, f"{probs[top]:.0%} sure",
                           delta_color="off", delta_arrow="off")
-            chart = plots.probabilities(probs, class_names).update_traces(constraintext="none")  # no shrunk 100%
+            chart = plots.probabilities(probs, class_names)
             st.plotly_chart(chart, width="stretch", key="draw_probs", config={"displayModeBar": False})
             if note:
                 st.caption(note)

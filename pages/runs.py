@@ -9,7 +9,9 @@ import streamlit as st
 
 from mlp import data, plots
 from mlp.runs import ModelError, RunStoreError, load_model
-from pages._common import run_store, session_owner, show_analysis
+from pages._common import ensure_shell, run_store, session_owner, show_analysis
+
+ensure_shell()
 
 
 @st.cache_resource(show_spinner="Evaluating on the test set…", max_entries=8)

@@ -10,7 +10,9 @@ import streamlit as st
 from mlp import data, export, plots
 from mlp.config import ACTIVATIONS, INITIALIZERS, NORMALIZATIONS, OPTIMIZERS, ConfigError, LayerSpec, RunConfig
 from mlp.presets import PRESETS
-from pages._common import job_manager, presenting, session_owner, show_analysis, warm_up_tensorflow
+from pages._common import ensure_shell, job_manager, presenting, session_owner, show_analysis, warm_up_tensorflow
+
+ensure_shell()
 
 LR_STEPS = [1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
 HEADS = {"softmax + cross-entropy": ("softmax", "crossentropy"), "softmax + MSE": ("softmax", "mse"),

@@ -112,3 +112,87 @@ def test_every_option_trains(engine, variant, small):
     training = Training(RunConfig(engine=engine, **{"epochs": 2, **variant}), small).run()
     assert training.status == "completed"
     assert training.evaluate_test()[1] > 0.6
+
+
+# --- the fast paths ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "rmsprop", "adam"])
+def test_fused_updates_match_the_hand_written_rules(optimizer, small):
+    """The fused kernels (tf.raw_ops.ResourceApply*) give the reference rules' weights on the same batches,
+    step by step and through the compiled epoch."""
+    import tensorflow as tf
+
+    cfg = RunConfig(layers=SMALL_NET, optimizer=optimizer, learning_rate=0.01, batch_size=64,
+                    engine="scratch").validated()
+    reference, fused = make_engine(cfg, 784, 10, 1 / 255, 0.0), make_engine(cfg, 784, 10, 1 / 255, 0.0)
+    start = reference.get_weights()
+    x, y = small.x_train[:640], small.y_train[:640]
+    for i in range(0, 320, 64):
+        xb, yb = tf.constant(x[i:i + 64]), tf.constant(y[i:i + 64], tf.int32)
+        reference.train_step(xb, yb, fused=False)
+        fused.train_step(xb, yb, fused=True)
+    reference.fused = False  # the compiled epoch with the hand-written rules
+    ref_result = reference.train_epoch(x, y)
+    fused_result = fused.train_epoch(x, y)
+    for w0, wr, wf in zip(start, reference.get_weights(), fused.get_weights()):
+        moved = np.abs(wr - w0).max()
+        assert moved > 0
+        np.testing.assert_allclose(wf, wr, atol=1e-3 * moved + 1e-7)
+    assert fused_result["loss"] == pytest.approx(ref_result["loss"], rel=1e-4)
+    assert fused_result["accuracy"] == pytest.approx(ref_result["accuracy"], abs=2 / 640)
+
+
+@pytest.mark.parametrize("engine", ["keras", "scratch"])
+def test_no_retracing_after_the_first_epoch(engine, small):
+    training = Training(RunConfig(layers=(LayerSpec(32),), epochs=4, engine=engine), small)
+    training.epoch()
+    training.predict(small.x_test[:25])  # the first calls of predict and evaluate compile them
+    training.evaluate_test()
+    traces = training.engine.traces
+    training.epoch()
+    training.set_learning_rate(0.0005)  # a live tweak must not retrace either
+    training.epoch()
+    training.predict(small.x_test[:25])
+    training.evaluate_test()
+    training.epoch()
+    training.predict(small.x_test[:25])
+    assert training.engine.traces == traces
+
+
+def test_scratch_runs_of_a_known_shape_do_not_trace(small):
+    cfg = RunConfig(layers=(LayerSpec(24, "tanh"),), epochs=2, engine="scratch", dropout=0.1)
+    Training(cfg, small).run()
+    again = Training(cfg.replace(seed=7, learning_rate=0.003, initializer="he"), small).run()
+    assert again.status == "completed" and again.engine.traces == 0
+    # a run of another shape compiles its own
+    other = Training(cfg.replace(layers=(LayerSpec(25, "tanh"),)), small).run()
+    assert other.engine.traces > 0
+
+
+@pytest.mark.parametrize("engine", ["keras", "scratch"])
+def test_same_seed_same_run(engine, small):
+    """Shuffling (and dropout) follow the run's seed: the same config trains to the same weights."""
+    cfg = RunConfig(layers=(LayerSpec(32),), epochs=2, dropout=0.1, engine=engine)
+    a, b = Training(cfg, small).run(), Training(cfg, small).run()
+    for wa, wb in zip(a.engine.get_weights(), b.engine.get_weights()):
+        np.testing.assert_allclose(wa, wb, atol=1e-5)
+    c = Training(cfg.replace(seed=1), small).run()
+    assert not np.allclose(a.engine.get_weights()[0], c.engine.get_weights()[0], atol=1e-3)
+
+
+def test_keras_trainings_do_not_accumulate_graphs(small):
+    """Keras's optimizer would register every traced train step in a process-wide registry (a leak
+    of several MB per training on a long-lived server); the engine avoids it."""
+    import gc
+
+    from tensorflow.python.framework.func_graph import FuncGraph
+
+    def live_graphs():
+        gc.collect()
+        return sum(isinstance(o, FuncGraph) for o in gc.get_objects())
+
+    cfg = RunConfig(layers=(LayerSpec(16),), epochs=1, engine="keras")
+    Training(cfg, small).run()
+    before = live_graphs()
+    for seed in (1, 2):
+        Training(cfg.replace(seed=seed), small).run()
+    assert live_graphs() <= before

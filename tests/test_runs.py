@@ -106,7 +106,7 @@ def test_model_roundtrip_and_safe_loading(tmp_path):
     with pytest.raises(ModelError, match="safe mode"):
         load_model(tmp_path / "lambda.keras")
     (tmp_path / "junk.keras").write_bytes(b"not a zip")
-    with pytest.raises(ModelError, match="not a readable Keras model"):
+    with pytest.raises(ModelError, match="not a Keras model file"):
         load_model(tmp_path / "junk.keras")
     with pytest.raises(ModelError, match="3 classes"):
         load_model(tmp_path / run_id / "model.keras", n_inputs=784, n_classes=3)

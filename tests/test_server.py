@@ -80,3 +80,15 @@ def test_thirty_sessions_three_trainings(tmp_path):
     assert result["isolation_violations"] == 0
     assert result["interactions"] > 30
     assert result["rss_max_mb"] < 4096
+
+
+def test_first_request_of_a_fresh_server_for_a_page_gets_the_app_shell(tmp_path):
+    """Streamlit's legacy pages/ discovery would run pages/draw.py alone here; the shell must wrap it."""
+    server = LiveServer(tmp_path / "runs", agent_api=True)
+    try:
+        first = AgentSession(server.url, page="draw")
+        assert [p["title"] for p in first.result["pages"]] == ["Train", "Draw", "Runs", "About"]
+        assert first.has_text("Draw a digit") and not first.errored
+        assert any(a["key"] == "present" for a in first.result["actions"])  # the shell's presenter toggle
+    finally:
+        server.stop()

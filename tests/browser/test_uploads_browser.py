@@ -67,7 +67,7 @@ def test_bad_model_files_on_the_runs_page(page, app_url, tmp_path):
     lam = keras.Sequential([keras.Input((784,)), keras.layers.Lambda(lambda t: t * 2), keras.layers.Dense(10)])
     lam.save(tmp_path / "lambda.keras")
     (tmp_path / "junk.keras").write_bytes(b"this is not a model")
-    for name, message in (("lambda.keras", "safe mode"), ("junk.keras", "not a readable Keras model")):
+    for name, message in (("lambda.keras", "safe mode"), ("junk.keras", "not a Keras model file")):
         page.goto(f"{app_url}/runs")
         page.get_by_text("Evaluate a model file").click()
         page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(tmp_path / name)
