@@ -4,8 +4,9 @@ TensorFlow is not imported here: the first page paints before any model is built
 """
 import streamlit as st
 
-from pages._common import presenter_toggle
+from pages._common import keep_keras_state, presenter_toggle
 
+keep_keras_state()
 st.set_page_config(page_title="MLP Studio", page_icon="🧠", layout="wide")
 st.session_state.in_shell = True
 

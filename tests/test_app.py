@@ -166,3 +166,25 @@ def test_open_a_run_then_delete_it_while_open():
     [b for b in at.button if b.label == "Delete this run"][0].click().run()
     assert not at.exception
     assert "No runs yet" in texts(at.info)
+
+
+def test_script_runs_leave_the_keras_state_of_running_trainings_alone(monkeypatch):
+    """Streamlit clears the Keras session after each run unless the app says otherwise: that is
+    process-wide and retraced every background training."""
+    import keras
+
+    calls = []
+    monkeypatch.setattr(keras.backend, "clear_session", lambda *a, **k: calls.append(1))
+    at = new_app()
+    at.run()
+    assert not at.exception and calls == []
+
+
+def test_server_config_keeps_safety_and_speed_settings():
+    import tomllib
+
+    config = tomllib.loads((Path(APP).parent / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["enableXsrfProtection"] is True
+    assert config["server"]["maxUploadSize"] <= 50
+    assert config["runner"]["postScriptGC"] is False
+    assert config["client"]["showErrorDetails"] == "none"
