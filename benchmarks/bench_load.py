@@ -40,13 +40,15 @@ def trainer(server: LiveServer, epochs: int, deadline: float, out: dict) -> None
                errors=int(s.errored), latencies=s.latencies)
 
 
-def browser(server: LiveServer, training_done: threading.Event, deadline: float, seed: int, out: dict) -> None:
+def browser(server: LiveServer, training_done: threading.Event, deadline: float, seed: int, think: float,
+            out: dict) -> None:
+    """A student clicking around: a page or a form change every 1..`think` seconds."""
     rng = random.Random(seed)
     s = AgentSession(server.url, page=rng.choice(["", "draw", "runs", "about"]) or None)
-    latencies, errors, violations = [], 0, 0
+    s.latencies.clear()  # count interactions, not the session's creation
+    errors, violations = 0, 0
     actions = [lambda: s.goto(""), lambda: s.goto("draw"), lambda: s.goto("runs"), lambda: s.goto("about")]
     while not training_done.is_set() and time.time() < deadline:
-        start = time.perf_counter()
         try:
             rng.choice(actions)()
             if s.result["page"]["url_path"] == "":  # on the Train page: edit the form too
@@ -54,12 +56,11 @@ def browser(server: LiveServer, training_done: threading.Event, deadline: float,
         except RuntimeError:
             errors += 1
             continue
-        latencies.append(time.perf_counter() - start)
         errors += int(s.errored)
         if s.result["page"]["url_path"] == "" and any(s.has_text(t) for t in OTHER_SESSIONS_TRAINING):
             violations += 1
-        time.sleep(rng.uniform(0.2, 1.0))
-    out.update(latencies=latencies, errors=errors, violations=violations)
+        time.sleep(rng.uniform(1.0, think))
+    out.update(latencies=s.latencies, errors=errors, violations=violations)
 
 
 def main() -> None:
@@ -67,6 +68,7 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=30)
     parser.add_argument("--trainers", type=int, default=3)
     parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--think", type=float, default=4.0, help="a student acts every 1..THINK seconds")
     parser.add_argument("--limit", type=float, default=900, help="seconds before it gives up")
     parser.add_argument("--quick", action="store_true", help="8 sessions, 2 trainers, 1 epoch")
     args = parser.parse_args()
@@ -90,7 +92,7 @@ def main() -> None:
         try:
             with ThreadPoolExecutor(max_workers=args.sessions) as pool:
                 futures = [pool.submit(trainer, server, args.epochs, deadline, out) for out in trainers]
-                futures += [pool.submit(browser, server, training_done, deadline, i, out) for i, out in enumerate(browsers)]
+                futures += [pool.submit(browser, server, training_done, deadline, i, args.think, out) for i, out in enumerate(browsers)]
                 for f in futures[:args.trainers]:
                     f.result()
                 training_done.set()
@@ -102,7 +104,7 @@ def main() -> None:
     lat = np.array([x for b in browsers for x in b.get("latencies", [])]) * 1000
     jobs = [t.get("job") for t in trainers]
     result = {
-        "sessions": args.sessions, "trainers": args.trainers, "epochs": args.epochs,
+        "sessions": args.sessions, "trainers": args.trainers, "epochs": args.epochs, "think_s": [1.0, args.think],
         "interactions": int(lat.size),
         "interaction_p50_ms": round(float(np.percentile(lat, 50)), 1) if lat.size else None,
         "interaction_p95_ms": round(float(np.percentile(lat, 95)), 1) if lat.size else None,
