@@ -171,6 +171,9 @@ def _alive(status: dict) -> bool:
 
 def load_model(path: str | os.PathLike, n_inputs: int | None = None, n_classes: int | None = None):
     """Load a .keras file with safe_mode=True; ModelError explains any refusal or shape mismatch."""
+    from .engines import import_tensorflow
+
+    import_tensorflow()
     import keras
 
     if not zipfile.is_zipfile(path):

@@ -11,6 +11,7 @@ from pathlib import Path
 import streamlit as st
 
 from mlp import plots
+from mlp.engines import import_tensorflow
 from mlp.jobs import JobManager
 from mlp.runs import RunStore
 
@@ -67,7 +68,7 @@ def warm_up_tensorflow() -> None:
     so the first press of Train does not wait for it (once per server)."""
     def load():
         time.sleep(3)
-        import keras  # noqa: F401  (imports TensorFlow)
+        import_tensorflow()
 
     threading.Thread(target=load, name="warm-up-tensorflow", daemon=True).start()
 

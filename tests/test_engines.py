@@ -196,3 +196,52 @@ def test_keras_trainings_do_not_accumulate_graphs(small):
     for seed in (1, 2):
         Training(cfg.replace(seed=seed), small).run()
     assert live_graphs() <= before
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
+def test_keras_fused_updates_match_stock_keras(optimizer, small):
+    """The Keras engine's fused Adam / SGD kernels give stock Keras's weights on the same batches."""
+    from mlp.engines.keras import KerasEngine
+
+    cfg = RunConfig(layers=SMALL_NET, optimizer=optimizer, learning_rate=0.01, batch_size=64).validated()
+    stock = KerasEngine(cfg, 784, 10, 1 / 255, 0.0, fused_updates=False)
+    fused = KerasEngine(cfg, 784, 10, 1 / 255, 0.0)
+    assert fused.fused_updates and not stock.fused_updates
+    start = stock.get_weights()
+    fused.set_weights(start)
+    x, y = small.x_train[:640], small.y_train[:640]
+    results = [engine.train_epoch(x, y, (small.x_test[:200], small.y_test[:200])) for engine in (stock, fused)]
+    for w0, ws, wf in zip(start, stock.get_weights(), fused.get_weights()):
+        moved = np.abs(ws - w0).max()
+        assert moved > 0
+        np.testing.assert_allclose(wf, ws, atol=1e-3 * moved + 1e-7)
+    assert results[1]["loss"] == pytest.approx(results[0]["loss"], rel=1e-4)
+    assert results[1]["val_loss"] == pytest.approx(results[0]["val_loss"], rel=1e-4)
+
+
+def test_engines_can_be_created_from_several_threads_in_a_fresh_process():
+    """The first import of TensorFlow from two threads at once fails inside TensorFlow; make_engine
+    serializes it (two trainings starting together on a fresh server)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import threading\n"
+        "from mlp.config import RunConfig\n"
+        "from mlp.engines import make_engine\n"
+        "errors = []\n"
+        "def make(engine):\n"
+        "    try:\n"
+        "        make_engine(RunConfig(engine=engine), 784, 10, 1 / 255, 0.0)\n"
+        "    except BaseException as exc:\n"
+        "        errors.append(repr(exc))\n"
+        "threads = [threading.Thread(target=make, args=(e,)) for e in ('keras', 'scratch', 'keras', 'scratch')]\n"
+        "[t.start() for t in threads]\n"
+        "[t.join() for t in threads]\n"
+        "print('errors', errors)\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=240)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "errors []" in out.stdout, out.stdout + out.stderr[-3000:]

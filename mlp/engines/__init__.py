@@ -2,11 +2,26 @@
 imported only when an engine is created, so importing `mlp` stays light."""
 from __future__ import annotations
 
+import threading
+
 from ..config import RunConfig
+
+_IMPORT_LOCK = threading.Lock()
+
+
+def import_tensorflow() -> None:
+    """Import TensorFlow (through Keras) from one thread at a time.
+
+    A first import of TensorFlow running in two threads at once fails inside TensorFlow (a module
+    deadlock or "Registering two gradient with name ..."), e.g. two trainings starting together on
+    a fresh server, or one starting while a warm-up thread imports it. Import it through here."""
+    with _IMPORT_LOCK:
+        import keras  # noqa: F401  (imports TensorFlow)
 
 
 def make_engine(config: RunConfig, n_inputs: int, n_classes: int, scale: float, offset: float):
     """The engine named by config.engine, with freshly initialized weights."""
+    import_tensorflow()
     if config.engine == "scratch":
         from .scratch import ScratchMLP
 
