@@ -33,8 +33,3 @@ def small(sample):
 
     return replace(sample, x_train=sample.x_train[:3000], y_train=sample.y_train[:3000],
                    x_test=sample.x_test[:1000], y_test=sample.y_test[:1000])
-
-
-def full_data_dir():
-    d = os.environ.get("MLP_DATA_DIR")
-    return d if d and (Path(d) / "mnist.npz").is_file() else None
