@@ -57,7 +57,8 @@ def compare(histories: dict[str, Sequence[dict]]) -> go.Figure:
             fig.add_trace(go.Scatter(x=[h["epoch"] for h in history], y=values, name=label, mode="lines+markers",
                                      line=dict(color=color, width=3), legendgroup=label, showlegend=col == 1),
                           row=1, col=col)
-    fig.update_xaxes(title_text="epoch")
+    longest = max((len(h) for h in histories.values()), default=0)
+    fig.update_xaxes(title_text="epoch", dtick=1 if longest <= 20 else None)
     fig.update_yaxes(tickformat=".0%", row=1, col=2)
     return _layout(fig, 360, legend=dict(orientation="h", y=-0.25, x=0.5, xanchor="center"))
 

@@ -42,7 +42,7 @@ def ink_pixels(page) -> int:
 
 def guess(page) -> str:
     value = page.locator(PREDICTION)
-    value.wait_for(timeout=20_000)
+    value.wait_for(timeout=60_000)  # the first guess on a fresh server waits for TensorFlow to load
     return value.inner_text().strip()
 
 
