@@ -15,32 +15,24 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+from live_server import LiveServer  # noqa: E402
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 TITLE = "Train a multilayer perceptron"  # the landing (Train) page's heading
-START_TIMEOUT = 90.0
 RENDER_TIMEOUT_MS = 60_000
 
 
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def tensorflow_loaded(pid: int) -> bool:
@@ -50,22 +42,6 @@ def tensorflow_loaded(pid: int) -> bool:
     except OSError:
         return False
     return "libtensorflow" in maps or "_pywrap_tensorflow" in maps
-
-
-def wait_healthy(proc: subprocess.Popen, url: str, log_path: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while True:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with code {proc.returncode}:\n{log_path.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.read().strip() == b"ok":
-                    return
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"streamlit did not answer in {START_TIMEOUT:.0f}s:\n{log_path.read_text()[-3000:]}")
-        time.sleep(0.05)
 
 
 def render(browser, url: str) -> float:
@@ -83,33 +59,18 @@ def render(browser, url: str) -> float:
 
 
 def one_start(browser, workdir: Path) -> dict:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "MLP_OFFLINE": "1", "MLP_RUNS_DIR": str(workdir / "runs"),
-           "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", "TF_CPP_MIN_LOG_LEVEL": "3"}
-    log_path = workdir / f"server-{port}.log"
-    with open(log_path, "wb") as server_log:
-        launched = time.perf_counter()
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=env, stdout=server_log, stderr=subprocess.STDOUT)
-        try:
-            wait_healthy(proc, url, log_path)
-            healthy = time.perf_counter() - launched
-            first = render(browser, url)
-            total = time.perf_counter() - launched
-            tf_at_render = tensorflow_loaded(proc.pid)
-            second = render(browser, url)
-            return {"server_ready_s": healthy, "first_render_s": first, "launch_to_render_s": total,
-                    "warm_render_s": second, "tensorflow_loaded_at_render": tf_at_render}
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    launched = time.perf_counter()
+    server = LiveServer(workdir / "runs", poll=0.05)
+    try:
+        healthy = time.perf_counter() - launched
+        first = render(browser, server.url)
+        total = time.perf_counter() - launched
+        tf_at_render = tensorflow_loaded(server.proc.pid)
+        second = render(browser, server.url)
+        return {"server_ready_s": healthy, "first_render_s": first, "launch_to_render_s": total,
+                "warm_render_s": second, "tensorflow_loaded_at_render": tf_at_render}
+    finally:
+        server.stop()
 
 
 def main(argv: list[str] | None = None) -> int:

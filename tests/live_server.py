@@ -25,7 +25,8 @@ def free_port() -> int:
 class LiveServer:
     """The app served on 127.0.0.1 in a subprocess; `stop()` (or `kill()`) ends it."""
 
-    def __init__(self, runs_dir: Path, *, agent_api: bool = False, env: dict | None = None, port: int | None = None):
+    def __init__(self, runs_dir: Path, *, agent_api: bool = False, env: dict | None = None, port: int | None = None,
+                 poll: float = 0.3):
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         args = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port),
@@ -34,12 +35,13 @@ class LiveServer:
             args += ["--server.enableAgentApi", "true"]
         full_env = {**os.environ, "MLP_OFFLINE": "1", "MLP_RUNS_DIR": str(runs_dir), "TF_CPP_MIN_LOG_LEVEL": "3",
                     **(env or {})}
+        Path(runs_dir).parent.mkdir(parents=True, exist_ok=True)
         self.log = open(Path(runs_dir).parent / f"server-{self.port}.log", "w")
         self.proc = subprocess.Popen(args, cwd=ROOT, env=full_env, stdout=self.log, stderr=subprocess.STDOUT,
                                      start_new_session=True)
-        self._wait_healthy()
+        self._wait_healthy(poll=poll)
 
-    def _wait_healthy(self, timeout: float = 60) -> None:
+    def _wait_healthy(self, timeout: float = 90, poll: float = 0.3) -> None:
         end = time.time() + timeout
         while time.time() < end:
             if self.proc.poll() is not None:
@@ -50,7 +52,7 @@ class LiveServer:
                         return
             except OSError:
                 pass
-            time.sleep(0.3)
+            time.sleep(poll)
         raise RuntimeError("server did not become healthy")
 
     def rss_mb(self) -> float:

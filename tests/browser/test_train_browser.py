@@ -6,9 +6,10 @@ GREEN, RED = "rgb(21, 128, 61)", "rgb(220, 38, 38)"
 
 
 GRID_CAPTIONS = """() => {
-    const captions = [...document.querySelectorAll('[data-testid="stPlotlyChart"] .annotation-text')]
-        .filter(t => t.textContent.includes(' / '));
-    return captions.map(t => getComputedStyle(t).fill); }"""
+    const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].filter(c =>
+        [...c.querySelectorAll('.annotation-text')].some(t => t.textContent.includes(' / ')));
+    if (!charts.length) return [];  // (while a fragment reruns, a stale copy of the grid may linger: read one)
+    return [...charts[0].querySelectorAll('.annotation-text')].map(t => getComputedStyle(t).fill); }"""
 
 
 def caption_colors(page) -> list[str]:
