@@ -68,6 +68,7 @@ def test_draw_a_one_and_a_seven(page, app_url, screenshots):
     page.get_by_text("Draw a digit on the black canvas").wait_for()
     assert page.locator(PREDICTION).count() == 0
     assert ink_pixels(page) == 0
+    page.wait_for_timeout(1500)  # the cleared canvas is a new component: let it mount before drawing
 
     stroke(page, SEVEN)
     seven = guess(page)
