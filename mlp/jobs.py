@@ -64,14 +64,13 @@ class Job:
         self.stop_event = threading.Event()
         self._lock = threading.Lock()
         self._snap = Snapshot()
-        self._pending_lr: float | None = None
 
     # --- viewer side ---------------------------------------------------------------------
     def snapshot(self) -> Snapshot:
         with self._lock:
             snap = copy.copy(self._snap)
             snap.history = list(snap.history)
-            snap.lr_changes = list(snap.lr_changes)
+        snap.lr_changes = list(self.training.lr_changes) if self.training else []
         if snap.state == "queued":
             snap.queue_position = self.manager.queue_position(self)
         return snap
@@ -93,10 +92,10 @@ class Job:
         self.manager.enqueue(self)
 
     def set_learning_rate(self, value: float) -> None:
-        """Takes effect at the start of the next epoch."""
-        RunConfig.validated(self.config.replace(learning_rate=value))
-        with self._lock:
-            self._pending_lr = value
+        """Takes effect at the start of the next epoch (marked in the snapshot's lr_changes)."""
+        if self.training is None:
+            raise RuntimeError("the training has not started yet")
+        self.training.set_learning_rate(value)
 
     # --- worker side ----------------------------------------------------------------------
     def _update(self, **changes: Any) -> None:
@@ -133,17 +132,7 @@ class Job:
             self.training = Training(self.config, self.data, on_epoch=self._on_epoch, on_progress=self._on_progress,
                                      stop_event=self.stop_event)
             self._update(heldout=self.training.heldout)
-        training = self.training
-        while len(training.history) < self.target_epochs and training.status not in ("stopped", "diverged"):
-            with self._lock:
-                lr, self._pending_lr = self._pending_lr, None
-                if lr is not None:
-                    self._snap.lr_changes = [*self._snap.lr_changes, len(training.history)]
-            if lr is not None:
-                training.set_learning_rate(lr)
-            training.epoch()
-        if training.status == "running":
-            training.status = "completed"
+        training = self.training.run(self.target_epochs)
         self.model = training.engine.keras_model()
         self.evaluation = evaluate(self.model, self.data.x_test, self.data.y_test)
         if self.store:

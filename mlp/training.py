@@ -59,14 +59,16 @@ class Training:
         self.history: list[EpochLog] = []
         self.status, self.message = "ready", ""
         self._last_good = self.engine.get_weights()
+        self._pending_lr: float | None = None
+        self.lr_changes: list[int] = []  # epochs after which the learning rate was changed
 
     @property
     def finished(self) -> bool:
         return self.status in ("completed", "stopped", "diverged") or len(self.history) >= self.config.epochs
 
-    def run(self) -> "Training":
-        """Train until all epochs are done, a stop is requested, or the loss diverges."""
-        while len(self.history) < self.config.epochs and self.status not in ("stopped", "diverged"):
+    def run(self, epochs: int | None = None) -> "Training":
+        """Train until `epochs` (default: the config's) are done, a stop is requested, or the loss diverges."""
+        while len(self.history) < (epochs or self.config.epochs) and self.status not in ("stopped", "diverged"):
             self.epoch()
         if self.status == "running":
             self.status = "completed"
@@ -78,6 +80,10 @@ class Training:
             self.status = "stopped"
             return None
         self.status = "running"
+        lr, self._pending_lr = self._pending_lr, None
+        if lr is not None:
+            self.engine.learning_rate = lr
+            self.lr_changes.append(len(self.history))
         start = time.perf_counter()
         n = len(self.x_train)
 
@@ -108,9 +114,9 @@ class Training:
         return log
 
     def set_learning_rate(self, value: float) -> None:
-        """Change the learning rate between epochs (a live tweak)."""
+        """Change the learning rate from the next epoch on (a live tweak, safe from another thread)."""
         RunConfig.validated(self.config.replace(learning_rate=value))
-        self.engine.learning_rate = value
+        self._pending_lr = value
 
     def evaluate_test(self) -> tuple[float, float]:
         """(loss, accuracy) on the test set."""

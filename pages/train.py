@@ -186,7 +186,7 @@ def live_view() -> None:
         return
     snap = job.snapshot()
     status_line(snap, job.target_epochs)
-    if snap.state == "running" and not presenting():
+    if snap.state == "running" and job.training is not None and not presenting():
         lr_tweak(job)
     if snap.history:
         curves = memo("curves", (job.id, len(snap.history), tuple(snap.lr_changes)),
@@ -200,7 +200,7 @@ def live_view() -> None:
 
 
 def lr_tweak(job) -> None:
-    current = job.training.engine.learning_rate if job.training else job.config.learning_rate
+    current = job.training.engine.learning_rate
     steps = sorted({*LR_STEPS, job.config.learning_rate})
     new = st.select_slider("Change the learning rate from the next epoch", steps, key=f"live_lr_{job.id}",
                            value=min(steps, key=lambda s: abs(math.log(s) - math.log(current))),
