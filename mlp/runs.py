@@ -191,3 +191,11 @@ def load_model(path: str | os.PathLike, n_inputs: int | None = None, n_classes: 
     if n_classes and shape_out != (n_classes,):
         raise ModelError(f"the model outputs {shape_out}; this dataset has {n_classes} classes")
     return model
+
+
+def load_model_bytes(content: bytes, n_inputs: int | None = None, n_classes: int | None = None):
+    """load_model for an uploaded file's bytes (written to a private temporary folder first)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "model.keras"
+        path.write_bytes(content)
+        return load_model(path, n_inputs, n_classes)

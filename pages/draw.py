@@ -1,15 +1,13 @@
 """Draw page: a digit on the canvas -> the 28x28 image the network sees -> its probabilities."""
 from __future__ import annotations
 
-import os
-import tempfile
 
 import numpy as np
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 from mlp import data, drawing, plots
-from mlp.runs import ModelError, RunStoreError, load_model
+from mlp.runs import ModelError, RunStoreError, load_model, load_model_bytes
 from pages._common import ensure_shell, run_store
 
 ensure_shell()
@@ -59,15 +57,6 @@ def session_model(key: str, load):
     return slot[1]
 
 
-def load_upload(upload):
-    """Load an uploaded .keras file (via a temporary file) with the safe, shape-checked loader."""
-    with tempfile.TemporaryDirectory() as folder:
-        path = os.path.join(folder, "model.keras")
-        with open(path, "wb") as f:
-            f.write(upload.getbuffer())
-        return load_model(path, n_inputs=784, n_classes=10)
-
-
 def choose_model() -> tuple[object | None, tuple[str, ...], str]:
     """The selectbox and, for uploads, the file picker: (model or None, class names, dataset name)."""
     runs = saved_runs()
@@ -105,7 +94,7 @@ def choose_model() -> tuple[object | None, tuple[str, ...], str]:
                        horizontal=True, key="draw_upload_dataset")
     if upload is None:
         return None, data.DATASETS[dataset].class_names, dataset
-    model = session_model(f"upload:{upload.file_id}", lambda: load_upload(upload))
+    model = session_model(f"upload:{upload.file_id}", lambda: load_model_bytes(upload.getvalue(), n_inputs=784, n_classes=10))
     if isinstance(model, Exception):
         st.error(f"{upload.name} cannot be used: {model}")
         return None, data.DATASETS[dataset].class_names, dataset

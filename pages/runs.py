@@ -2,13 +2,11 @@
 evaluate an uploaded model."""
 from __future__ import annotations
 
-import tempfile
-
 import pandas as pd
 import streamlit as st
 
 from mlp import data, plots
-from mlp.runs import ModelError, RunStoreError, load_model
+from mlp.runs import ModelError, RunStoreError, load_model_bytes
 from pages._common import ensure_shell, run_store, session_owner, show_analysis
 
 ensure_shell()
@@ -77,14 +75,11 @@ def evaluate_upload() -> None:
         if file is None:
             return
         ds = data.load(dataset)
-        with tempfile.NamedTemporaryFile(suffix=".keras") as tmp:
-            tmp.write(file.getvalue())
-            tmp.flush()
-            try:
-                model = load_model(tmp.name, n_inputs=ds.n_features, n_classes=ds.n_classes)
-            except ModelError as exc:
-                st.error(f"That model cannot be used: {exc}.")
-                return
+        try:
+            model = load_model_bytes(file.getvalue(), n_inputs=ds.n_features, n_classes=ds.n_classes)
+        except ModelError as exc:
+            st.error(f"That model cannot be used: {exc}.")
+            return
         from mlp.evaluate import evaluate
 
         ev = evaluate(model, ds.x_test.reshape((-1, *model.input_shape[1:])), ds.y_test)

@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from mlp.config import MAX_LAYERS, ConfigError, LayerSpec, RunConfig, layers_to_text
+from mlp.config import ConfigError, LayerSpec, RunConfig, layers_to_text
 from mlp.presets import PRESETS, preset
 
 

@@ -1,10 +1,8 @@
 """The real server under faults and load, driven through Streamlit's agent API on 127.0.0.1."""
 import json
-import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
