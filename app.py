@@ -2,6 +2,7 @@
 
 TensorFlow is not imported here: the first page paints before any model is built.
 """
+
 import streamlit as st
 
 from pages._common import keep_keras_state, presenter_toggle

@@ -4,8 +4,9 @@ The drawings are real MNIST test digits enlarged to 280x280 RGBA canvases (white
 PNG-encoded, as streamlit-drawable-canvas sends them. Reports p50/p95 per drawing in ms
 (target: p95 <= 50 ms). The last line printed is one JSON object.
 
-    python benchmarks/bench_canvas.py [--n 200] [--quick] [--model path.keras]
+    python -m benchmarks.bench_canvas [--n 200] [--quick] [--model path.keras]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,12 +20,11 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from mlp import data, drawing  # noqa: E402
-from mlp.__main__ import PRETRAINED  # noqa: E402
-from mlp.runs import load_model  # noqa: E402
+from mlp import data, drawing
+from mlp.__main__ import PRETRAINED
+from mlp.runs import load_model
 
 TARGET_P95_MS = 50.0
 CANVAS = 280
@@ -73,18 +73,25 @@ def main(argv: list[str] | None = None) -> int:
 
     total = np.add(prep_ms, infer_ms)
     result = {
-        "benchmark": "canvas", "n": n, "quick": args.quick,
+        "benchmark": "canvas",
+        "n": n,
+        "quick": args.quick,
         "p50_ms": round(float(np.percentile(total, 50)), 3),
         "p95_ms": round(float(np.percentile(total, 95)), 3),
         "preprocess_p50_ms": round(float(np.percentile(prep_ms, 50)), 3),
         "inference_p50_ms": round(float(np.percentile(infer_ms, 50)), 3),
         "target_p95_ms": TARGET_P95_MS,
         "meets_target": bool(np.percentile(total, 95) <= TARGET_P95_MS),
-        "accuracy": correct / n, "data_source": ds.source, "model": Path(args.model).name,
+        "accuracy": correct / n,
+        "data_source": ds.source,
+        "model": Path(args.model).name,
     }
-    print(f"{n} canvas drawings: p50 {result['p50_ms']:.1f} ms, p95 {result['p95_ms']:.1f} ms "
-          f"(preprocessing {result['preprocess_p50_ms']:.1f} ms + model {result['inference_p50_ms']:.1f} ms at p50); "
-          f"target p95 <= {TARGET_P95_MS:.0f} ms", file=sys.stderr)
+    print(
+        f"{n} canvas drawings: p50 {result['p50_ms']:.1f} ms, p95 {result['p95_ms']:.1f} ms "
+        f"(preprocessing {result['preprocess_p50_ms']:.1f} ms + model {result['inference_p50_ms']:.1f} ms at p50); "
+        f"target p95 <= {TARGET_P95_MS:.0f} ms",
+        file=sys.stderr,
+    )
     print(json.dumps(result))
     return 0
 

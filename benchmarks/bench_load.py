@@ -4,12 +4,12 @@ while the others browse the Train, Draw, Runs and About pages. Bounded in time; 
 Prints one JSON object as its last line: interaction p50/p95 while trainings run, queue waits,
 server RSS, errors and isolation violations (a session seeing another session's training).
 """
+
 from __future__ import annotations
 
 import argparse
 import json
 import random
-import sys
 import tempfile
 import threading
 import time
@@ -18,8 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from live_server import AgentSession, LiveServer  # noqa: E402
+from tests.live_server import AgentSession, LiveServer
 
 OTHER_SESSIONS_TRAINING = ("Waiting for a free trainer", "Finished ", "Results on the test set", "Stopped after")
 
@@ -35,13 +34,19 @@ def trainer(server: LiveServer, epochs: int, deadline: float, out: dict) -> None
             started = time.perf_counter()
         if s.has_text("Finished ") or s.has_text("Stopped after") or s.has_text("Diverged"):
             break
-    out.update(done=s.has_text("Finished "), queue_wait=(started or time.perf_counter()) - clicked,
-               seconds=time.perf_counter() - clicked, job=s.result["query_params"].get("job", [None])[0],
-               errors=int(s.errored), latencies=s.latencies)
+    out.update(
+        done=s.has_text("Finished "),
+        queue_wait=(started or time.perf_counter()) - clicked,
+        seconds=time.perf_counter() - clicked,
+        job=s.result["query_params"].get("job", [None])[0],
+        errors=int(s.errored),
+        latencies=s.latencies,
+    )
 
 
-def browser(server: LiveServer, training_done: threading.Event, deadline: float, seed: int, think: float,
-            out: dict) -> None:
+def browser(
+    server: LiveServer, training_done: threading.Event, deadline: float, seed: int, think: float, out: dict
+) -> None:
     """A student clicking around: a page or a form change every 1..`think` seconds."""
     rng = random.Random(seed)
     s = AgentSession(server.url, page=rng.choice(["", "draw", "runs", "about"]) or None)
@@ -92,8 +97,11 @@ def main() -> None:
         try:
             with ThreadPoolExecutor(max_workers=args.sessions) as pool:
                 futures = [pool.submit(trainer, server, args.epochs, deadline, out) for out in trainers]
-                futures += [pool.submit(browser, server, training_done, deadline, i, args.think, out) for i, out in enumerate(browsers)]
-                for f in futures[:args.trainers]:
+                futures += [
+                    pool.submit(browser, server, training_done, deadline, i, args.think, out)
+                    for i, out in enumerate(browsers)
+                ]
+                for f in futures[: args.trainers]:
                     f.result()
                 training_done.set()
                 for f in futures:
@@ -104,7 +112,10 @@ def main() -> None:
     lat = np.array([x for b in browsers for x in b.get("latencies", [])]) * 1000
     jobs = [t.get("job") for t in trainers]
     result = {
-        "sessions": args.sessions, "trainers": args.trainers, "epochs": args.epochs, "think_s": [1.0, args.think],
+        "sessions": args.sessions,
+        "trainers": args.trainers,
+        "epochs": args.epochs,
+        "think_s": [1.0, args.think],
         "interactions": int(lat.size),
         "interaction_p50_ms": round(float(np.percentile(lat, 50)), 1) if lat.size else None,
         "interaction_p95_ms": round(float(np.percentile(lat, 95)), 1) if lat.size else None,

@@ -9,8 +9,9 @@ no traces after a training's first epoch; and for the scratch engine, no traces 
 an architecture it has already compiled. Data: the bundled MNIST sample. The last line printed is
 one JSON object.
 
-    python benchmarks/bench_memory.py [--trainings 20] [--epochs 2] [--quick]
+    python -m benchmarks.bench_memory [--trainings 20] [--epochs 2] [--quick]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,13 +21,11 @@ import os
 import sys
 import time
 from dataclasses import replace
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from mlp import data  # noqa: E402
-from mlp.config import LayerSpec, RunConfig  # noqa: E402
+from mlp import data
+from mlp.config import LayerSpec, RunConfig
 
 TARGET_GROWTH_MB = 100.0
 POOL = 1000  # test images the dashboard predicts after every epoch
@@ -75,8 +74,12 @@ def one_training(config: RunConfig, ds: data.Dataset) -> dict:
     model = training.engine.keras_model()
     accuracy = evaluate(model, ds.x_test, ds.y_test).accuracy
     assert len(predicted) == config.epochs
-    return {"first_epoch_traces": traces[0], "later_traces": sum(traces[1:]),
-            "seconds": time.perf_counter() - start, "accuracy": accuracy}
+    return {
+        "first_epoch_traces": traces[0],
+        "later_traces": sum(traces[1:]),
+        "seconds": time.perf_counter() - start,
+        "accuracy": accuracy,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -93,7 +96,10 @@ def main(argv: list[str] | None = None) -> int:
         ds = replace(ds, x_train=ds.x_train[:3000], y_train=ds.y_train[:3000])
     if args.epochs < 2:
         parser.error("--epochs must be at least 2")
-    log(f"data: {len(ds.x_train):,} train / {len(ds.x_test):,} test images; {trainings} trainings of {args.epochs} epochs")
+    log(
+        f"data: {len(ds.x_train):,} train / {len(ds.x_test):,} test images; "
+        f"{trainings} trainings of {args.epochs} epochs"
+    )
 
     rss, runs, seen = [], [], set()
     for i in range(trainings):
@@ -102,31 +108,52 @@ def main(argv: list[str] | None = None) -> int:
         result = one_training(config, ds)
         gc.collect()
         rss.append(rss_mb())
-        result.update(index=i + 1, engine=config.engine, architecture=config.describe(),
-                      repeat=kind in seen, rss_mb=round(rss[-1], 1))
+        result.update(
+            index=i + 1,
+            engine=config.engine,
+            architecture=config.describe(),
+            repeat=kind in seen,
+            rss_mb=round(rss[-1], 1),
+        )
         seen.add(kind)
         runs.append(result)
-        log(f"{i + 1:>2} {config.engine:<7} {config.describe():<45} rss {rss[-1]:7.1f} MB  traces "
+        log(
+            f"{i + 1:>2} {config.engine:<7} {config.describe():<45} rss {rss[-1]:7.1f} MB  traces "
             f"{result['first_epoch_traces']} + {result['later_traces']}  {result['seconds']:.2f}s  "
-            f"acc {result['accuracy']:.3f}")
+            f"acc {result['accuracy']:.3f}"
+        )
 
     growth = rss[-1] - rss[0]
     later = sum(r["later_traces"] for r in runs)
-    scratch_repeat = sum(r["first_epoch_traces"] + r["later_traces"] for r in runs
-                         if r["engine"] == "scratch" and r["repeat"])
+    scratch_repeat = sum(
+        r["first_epoch_traces"] + r["later_traces"] for r in runs if r["engine"] == "scratch" and r["repeat"]
+    )
     keras_first = [r["first_epoch_traces"] for r in runs if r["engine"] == "keras"]
-    met = {"rss_growth": growth <= TARGET_GROWTH_MB, "no_traces_after_first_epoch": later == 0,
-           "scratch_repeat_runs_trace_free": scratch_repeat == 0}
-    log(f"RSS {rss[0]:.0f} -> {rss[-1]:.0f} MB (growth {growth:+.1f} MB, target <= {TARGET_GROWTH_MB:.0f}); "
+    met = {
+        "rss_growth": growth <= TARGET_GROWTH_MB,
+        "no_traces_after_first_epoch": later == 0,
+        "scratch_repeat_runs_trace_free": scratch_repeat == 0,
+    }
+    log(
+        f"RSS {rss[0]:.0f} -> {rss[-1]:.0f} MB (growth {growth:+.1f} MB, target <= {TARGET_GROWTH_MB:.0f}); "
         f"traces after the first epoch: {later}; scratch repeat-run traces: {scratch_repeat}; "
-        f"keras first-epoch traces per training: {keras_first}")
-    result = {"benchmark": "memory", "quick": args.quick, "trainings": trainings, "epochs": args.epochs,
-              "train_size": len(ds.x_train), "rss_mb": [round(v, 1) for v in rss],
-              "rss_growth_mb": round(growth, 1), "target_growth_mb": TARGET_GROWTH_MB,
-              "traces_after_first_epoch": later, "scratch_repeat_run_traces": scratch_repeat,
-              "keras_first_epoch_traces": keras_first,
-              "runs": [{k: (round(v, 4) if isinstance(v, float) else v) for k, v in r.items()} for r in runs],
-              "targets_met": met}
+        f"keras first-epoch traces per training: {keras_first}"
+    )
+    result = {
+        "benchmark": "memory",
+        "quick": args.quick,
+        "trainings": trainings,
+        "epochs": args.epochs,
+        "train_size": len(ds.x_train),
+        "rss_mb": [round(v, 1) for v in rss],
+        "rss_growth_mb": round(growth, 1),
+        "target_growth_mb": TARGET_GROWTH_MB,
+        "traces_after_first_epoch": later,
+        "scratch_repeat_run_traces": scratch_repeat,
+        "keras_first_epoch_traces": keras_first,
+        "runs": [{k: (round(v, 4) if isinstance(v, float) else v) for k, v in r.items()} for r in runs],
+        "targets_met": met,
+    }
     print(json.dumps(result))
     return 0
 

@@ -8,8 +8,9 @@ libraries mapped (/proc/PID/maps) at the moment the page had rendered (it must n
 paints first and imports TensorFlow afterwards). A second page load on the warm server is timed too.
 The last line printed is one JSON object.
 
-    python benchmarks/bench_startup.py [--repeats 3] [--quick]
+    python -m benchmarks.bench_startup [--repeats 3] [--quick]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,12 +22,21 @@ import tempfile
 import time
 from pathlib import Path
 
+from tests.live_server import LiveServer
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-from live_server import LiveServer  # noqa: E402
+
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 TITLE = "Train a multilayer perceptron"  # the landing (Train) page's heading
 RENDER_TIMEOUT_MS = 60_000
 
@@ -67,8 +77,13 @@ def one_start(browser, workdir: Path) -> dict:
         total = time.perf_counter() - launched
         tf_at_render = tensorflow_loaded(server.proc.pid)
         second = render(browser, server.url)
-        return {"server_ready_s": healthy, "first_render_s": first, "launch_to_render_s": total,
-                "warm_render_s": second, "tensorflow_loaded_at_render": tf_at_render}
+        return {
+            "server_ready_s": healthy,
+            "first_render_s": first,
+            "launch_to_render_s": total,
+            "warm_render_s": second,
+            "tensorflow_loaded_at_render": tf_at_render,
+        }
     finally:
         server.stop()
 
@@ -92,9 +107,11 @@ def main(argv: list[str] | None = None) -> int:
             for i in range(repeats):
                 run = one_start(browser, Path(tmp))
                 starts.append(run)
-                log(f"start {i + 1}: server ready {run['server_ready_s']:.2f}s, first render "
+                log(
+                    f"start {i + 1}: server ready {run['server_ready_s']:.2f}s, first render "
                     f"{run['first_render_s']:.2f}s, launch to render {run['launch_to_render_s']:.2f}s, warm render "
-                    f"{run['warm_render_s']:.2f}s, TensorFlow loaded at render: {run['tensorflow_loaded_at_render']}")
+                    f"{run['warm_render_s']:.2f}s, TensorFlow loaded at render: {run['tensorflow_loaded_at_render']}"
+                )
         finally:
             browser.close()
 
@@ -102,12 +119,18 @@ def main(argv: list[str] | None = None) -> int:
         return round(statistics.median(r[key] for r in starts), 3)
 
     tf_loaded = any(r["tensorflow_loaded_at_render"] for r in starts)
-    result = {"benchmark": "startup", "quick": args.quick, "repeats": repeats,
-              "server_ready_s": median("server_ready_s"), "first_render_s": median("first_render_s"),
-              "launch_to_render_s": median("launch_to_render_s"), "warm_render_s": median("warm_render_s"),
-              "tensorflow_loaded_at_render": tf_loaded,
-              "starts": [{k: (round(v, 3) if isinstance(v, float) else v) for k, v in r.items()} for r in starts],
-              "targets_met": {"no_tensorflow_at_render": not tf_loaded}}
+    result = {
+        "benchmark": "startup",
+        "quick": args.quick,
+        "repeats": repeats,
+        "server_ready_s": median("server_ready_s"),
+        "first_render_s": median("first_render_s"),
+        "launch_to_render_s": median("launch_to_render_s"),
+        "warm_render_s": median("warm_render_s"),
+        "tensorflow_loaded_at_render": tf_loaded,
+        "starts": [{k: (round(v, 3) if isinstance(v, float) else v) for k, v in r.items()} for r in starts],
+        "targets_met": {"no_tensorflow_at_render": not tf_loaded},
+    }
     print(json.dumps(result))
     return 0
 

@@ -18,8 +18,9 @@ every test accuracy within 0.3 points of (a)'s mean (also reported one-sided: no
 points below it; single runs differ by a few tenths from the seed alone). Data: full MNIST from $MLP_DATA_DIR, else the
 bundled sample. The last line printed is one JSON object.
 
-    python benchmarks/bench_train.py [--rounds 3] [--epochs 5] [--quick]
+    python -m benchmarks.bench_train [--rounds 3] [--epochs 5] [--quick]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,15 +30,13 @@ import os
 import statistics
 import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from mlp import data  # noqa: E402
-from mlp.config import RunConfig  # noqa: E402
+from mlp import data
+from mlp.config import RunConfig
 
 TARGETS = {"keras_vs_fit": 1.6, "scratch_vs_fit": 2.5, "dashboard_vs_keras": 0.9}
 ACCURACY_TOLERANCE = 0.003  # 0.3 points
@@ -54,14 +53,19 @@ def run_fit(ds: data.Dataset, config: RunConfig) -> tuple[list[tuple[float, floa
 
     keras.utils.set_random_seed(config.seed)
     x_train, x_test = ds.x_train.astype("float32") / 255.0, ds.x_test.astype("float32") / 255.0
-    model = keras.Sequential([
-        keras.Input((ds.n_features,)),
-        keras.layers.Dense(128, activation="relu"),
-        keras.layers.Dense(128, activation="relu"),
-        keras.layers.Dense(ds.n_classes, activation="softmax"),
-    ])
-    model.compile(optimizer=keras.optimizers.Adam(config.learning_rate), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+    model = keras.Sequential(
+        [
+            keras.Input((ds.n_features,)),
+            keras.layers.Dense(128, activation="relu"),
+            keras.layers.Dense(128, activation="relu"),
+            keras.layers.Dense(ds.n_classes, activation="softmax"),
+        ]
+    )
+    model.compile(
+        optimizer=keras.optimizers.Adam(config.learning_rate),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
     seconds: list[tuple[float, float]] = []
 
     class EpochTimer(keras.callbacks.Callback):
@@ -71,8 +75,15 @@ def run_fit(ds: data.Dataset, config: RunConfig) -> tuple[list[tuple[float, floa
         def on_epoch_end(self, epoch, logs=None):  # called after the epoch's validation
             seconds.append((time.perf_counter() - self.start[0], time.process_time() - self.start[1]))
 
-    history = model.fit(x_train, ds.y_train, batch_size=config.batch_size, epochs=config.epochs,
-                        validation_data=(x_test, ds.y_test), callbacks=[EpochTimer()], verbose=0)
+    history = model.fit(
+        x_train,
+        ds.y_train,
+        batch_size=config.batch_size,
+        epochs=config.epochs,
+        validation_data=(x_test, ds.y_test),
+        callbacks=[EpochTimer()],
+        verbose=0,
+    )
     return seconds, float(history.history["val_accuracy"][-1])
 
 
@@ -88,14 +99,17 @@ def run_trainer(ds: data.Dataset, config: RunConfig, dashboard: bool) -> tuple[l
     def on_epoch(entry) -> None:  # what the Train page draws after every epoch
         history = [e.to_dict() for e in training.history]
         probabilities = training.predict(ds.x_test[:25])
-        figures[:] = [plots.curves(history, training.heldout),
-                      plots.grid(ds.x_test[:25], probabilities.argmax(axis=1), ds.y_test[:25], ds.class_names)]
+        figures[:] = [
+            plots.curves(history, training.heldout),
+            plots.grid(ds.x_test[:25], probabilities.argmax(axis=1), ds.y_test[:25], ds.class_names),
+        ]
 
     def on_progress(fraction: float, rate: float) -> None:
         progress.append((fraction, rate))
 
-    training = Training(config, ds, on_epoch=on_epoch if dashboard else None,
-                        on_progress=on_progress if dashboard else None)
+    training = Training(
+        config, ds, on_epoch=on_epoch if dashboard else None, on_progress=on_progress if dashboard else None
+    )
     seconds = []
     for _ in range(config.epochs):
         start = time.perf_counter(), time.process_time()
@@ -131,30 +145,40 @@ def main(argv: list[str] | None = None) -> int:
     cpu: dict[str, list[float]] = {name: [] for name in VARIANTS}
     accuracy: dict[str, list[float]] = {name: [] for name in VARIANTS}
     for r in range(rounds):
-        for name in (VARIANTS if r % 2 == 0 else VARIANTS[::-1]):
+        for name in VARIANTS if r % 2 == 0 else VARIANTS[::-1]:
             gc.collect()
             seconds, acc = runners[name]()
             times[name] += [wall for wall, _ in seconds[1:]]
             cpu[name] += [used for _, used in seconds[1:]]
             accuracy[name].append(acc)
-            log(f"round {r + 1} {name:<9} epochs {' '.join(f'{w:.3f}' for w, _ in seconds)} s (CPU "
-                f"{' '.join(f'{c:.3f}' for _, c in seconds)} s)  test acc {acc:.4f}")
+            log(
+                f"round {r + 1} {name:<9} epochs {' '.join(f'{w:.3f}' for w, _ in seconds)} s (CPU "
+                f"{' '.join(f'{c:.3f}' for _, c in seconds)} s)  test acc {acc:.4f}"
+            )
 
     n = len(ds.x_train)
     variants = {}
     for name in VARIANTS:
         epoch_s = statistics.median(times[name])
-        variants[name] = {"epoch_seconds": round(epoch_s, 4), "samples_per_sec": round(n / epoch_s, 1),
-                          "epoch_times": [round(s, 4) for s in times[name]],
-                          "epoch_cpu_seconds": round(statistics.median(cpu[name]), 4),
-                          "test_accuracy": [round(a, 4) for a in accuracy[name]]}
+        variants[name] = {
+            "epoch_seconds": round(epoch_s, 4),
+            "samples_per_sec": round(n / epoch_s, 1),
+            "epoch_times": [round(s, 4) for s in times[name]],
+            "epoch_cpu_seconds": round(statistics.median(cpu[name]), 4),
+            "test_accuracy": [round(a, 4) for a in accuracy[name]],
+        }
     speed = {name: n / statistics.median(times[name]) for name in VARIANTS}
-    ratios = {"keras_vs_fit": speed["keras"] / speed["fit"], "scratch_vs_fit": speed["scratch"] / speed["fit"],
-              "dashboard_vs_keras": speed["dashboard"] / speed["keras"]}
+    ratios = {
+        "keras_vs_fit": speed["keras"] / speed["fit"],
+        "scratch_vs_fit": speed["scratch"] / speed["fit"],
+        "dashboard_vs_keras": speed["dashboard"] / speed["keras"],
+    }
     cpu_speed = {name: 1 / statistics.median(cpu[name]) for name in VARIANTS}
-    cpu_ratios = {"keras_vs_fit": cpu_speed["keras"] / cpu_speed["fit"],
-                  "scratch_vs_fit": cpu_speed["scratch"] / cpu_speed["fit"],
-                  "dashboard_vs_keras": cpu_speed["dashboard"] / cpu_speed["keras"]}
+    cpu_ratios = {
+        "keras_vs_fit": cpu_speed["keras"] / cpu_speed["fit"],
+        "scratch_vs_fit": cpu_speed["scratch"] / cpu_speed["fit"],
+        "dashboard_vs_keras": cpu_speed["dashboard"] / cpu_speed["keras"],
+    }
     reference = float(np.mean(accuracy["fit"]))
     accuracy_gap = max(abs(a - reference) for name in VARIANTS for a in accuracy[name])
     accuracy_drop = max(reference - a for name in VARIANTS for a in accuracy[name])  # <= 0: none worse than (a)
@@ -163,19 +187,35 @@ def main(argv: list[str] | None = None) -> int:
     met["accuracy_not_below_fit_by_0.3_points"] = accuracy_drop <= ACCURACY_TOLERANCE
     for name in VARIANTS:
         v = variants[name]
-        log(f"{name:<9} {v['epoch_seconds']:.3f} s/epoch (CPU {v['epoch_cpu_seconds']:.3f} s)  "
+        log(
+            f"{name:<9} {v['epoch_seconds']:.3f} s/epoch (CPU {v['epoch_cpu_seconds']:.3f} s)  "
             f"{v['samples_per_sec']:>9,.0f} samples/s  "
-            f"test acc {' '.join(f'{a:.4f}' for a in v['test_accuracy'])}")
-    log("  ".join(f"{key} {ratios[key]:.2f}x (target {TARGETS[key]}x)" for key in TARGETS)
-        + f"  largest accuracy gap {accuracy_gap * 100:.2f} points (largest shortfall {accuracy_drop * 100:+.2f})")
-    log("CPU-time ratios (less sensitive to other processes): "
-        + "  ".join(f"{key} {cpu_ratios[key]:.2f}x" for key in TARGETS))
-    result = {"benchmark": "train", "quick": args.quick, "data": ds.source, "train_size": n, "epochs": epochs,
-              "rounds": rounds, "batch_size": config.batch_size, "variants": variants,
-              "ratios": {k: round(v, 3) for k, v in ratios.items()},
-              "cpu_ratios": {k: round(v, 3) for k, v in cpu_ratios.items()}, "targets": TARGETS,
-              "accuracy_gap_points": round(accuracy_gap * 100, 3),
-              "accuracy_shortfall_points": round(accuracy_drop * 100, 3), "targets_met": met}
+            f"test acc {' '.join(f'{a:.4f}' for a in v['test_accuracy'])}"
+        )
+    log(
+        "  ".join(f"{key} {ratios[key]:.2f}x (target {TARGETS[key]}x)" for key in TARGETS)
+        + f"  largest accuracy gap {accuracy_gap * 100:.2f} points (largest shortfall {accuracy_drop * 100:+.2f})"
+    )
+    log(
+        "CPU-time ratios (less sensitive to other processes): "
+        + "  ".join(f"{key} {cpu_ratios[key]:.2f}x" for key in TARGETS)
+    )
+    result = {
+        "benchmark": "train",
+        "quick": args.quick,
+        "data": ds.source,
+        "train_size": n,
+        "epochs": epochs,
+        "rounds": rounds,
+        "batch_size": config.batch_size,
+        "variants": variants,
+        "ratios": {k: round(v, 3) for k, v in ratios.items()},
+        "cpu_ratios": {k: round(v, 3) for k, v in cpu_ratios.items()},
+        "targets": TARGETS,
+        "accuracy_gap_points": round(accuracy_gap * 100, 3),
+        "accuracy_shortfall_points": round(accuracy_drop * 100, 3),
+        "targets_met": met,
+    }
     print(json.dumps(result))
     return 0
 

@@ -1,4 +1,5 @@
 """The command line: `python -m mlp train|presets|runs|make-sample|make-pretrained`."""
+
 from __future__ import annotations
 
 import argparse
@@ -8,8 +9,17 @@ import sys
 import time
 
 from . import data
-from .config import ACTIVATIONS, ENGINES, INITIALIZERS, NORMALIZATIONS, OPTIMIZERS, ConfigError, LayerSpec, RunConfig
-from .config import layers_from_text
+from .config import (
+    ACTIVATIONS,
+    ENGINES,
+    INITIALIZERS,
+    NORMALIZATIONS,
+    OPTIMIZERS,
+    ConfigError,
+    LayerSpec,
+    RunConfig,
+    layers_from_text,
+)
 from .presets import PRESETS, preset
 from .runs import RunStore, RunStoreError
 
@@ -60,8 +70,12 @@ def build_parser() -> argparse.ArgumentParser:
     pre = sub.add_parser("make-pretrained", help="train the bundled MNIST model for the Draw page")
     pre.add_argument("--data-dir", help="folder with mnist.npz (default: $MLP_DATA_DIR)")
     pre.add_argument("--epochs", type=int, default=10)
-    pre.add_argument("--copies", type=int, default=2,
-                     help="randomly distorted copies of the training set added to it (0: plain MNIST)")
+    pre.add_argument(
+        "--copies",
+        type=int,
+        default=2,
+        help="randomly distorted copies of the training set added to it (0: plain MNIST)",
+    )
     pre.add_argument("--seed", type=int, default=0)
     pre.add_argument("--out", default=str(PRETRAINED))
     return parser
@@ -73,9 +87,24 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         config = preset(args.preset)
     except KeyError as exc:
         raise CliError(exc.args[0]) from None
-    changes = {k: getattr(args, k) for k in (
-        "dataset", "optimizer", "learning_rate", "batch_size", "epochs", "engine", "normalization",
-        "initializer", "l2", "dropout", "validation_fraction", "seed") if getattr(args, k) is not None}
+    changes = {
+        k: getattr(args, k)
+        for k in (
+            "dataset",
+            "optimizer",
+            "learning_rate",
+            "batch_size",
+            "epochs",
+            "engine",
+            "normalization",
+            "initializer",
+            "l2",
+            "dropout",
+            "validation_fraction",
+            "seed",
+        )
+        if getattr(args, k) is not None
+    }
     layers = config.layers
     if args.layers is not None:
         layers = RunConfig.from_dict({"layers": layers_from_text(args.layers, args.activation or "relu")}).layers
@@ -89,8 +118,15 @@ def cmd_train(args) -> int:
 
     config = config_from_args(args)
     ds = data.load(config.dataset, args.data_dir, progress=_download_bar)
-    print(f"data: {ds.describe()} from {ds.origin}" + (" (the bundled sample: pass --data-dir or set "
-          "MLP_DATA_DIR for the full set)" if ds.source == "sample" else ""), file=sys.stderr)
+    print(
+        f"data: {ds.describe()} from {ds.origin}"
+        + (
+            " (the bundled sample: pass --data-dir or set MLP_DATA_DIR for the full set)"
+            if ds.source == "sample"
+            else ""
+        ),
+        file=sys.stderr,
+    )
     store = RunStore(args.runs_dir) if args.save else None
     run_id = store.create(config, owner="cli") if store else None
     tty = sys.stderr.isatty()
@@ -99,8 +135,11 @@ def cmd_train(args) -> int:
         if tty:
             print("\r\033[K", end="", file=sys.stderr)
         val = f"  {training.heldout[:4]}_loss {log.val_loss:.4f}  {training.heldout[:4]}_acc {log.val_accuracy:.4f}"
-        print(f"epoch {log.epoch:>3}/{config.epochs}  loss {log.loss:.4f}  acc {log.accuracy:.4f}{val}"
-              f"  {log.seconds:.2f}s  {log.samples_per_sec:,.0f} samples/s", file=sys.stderr if args.json else sys.stdout)
+        print(
+            f"epoch {log.epoch:>3}/{config.epochs}  loss {log.loss:.4f}  acc {log.accuracy:.4f}{val}"
+            f"  {log.seconds:.2f}s  {log.samples_per_sec:,.0f} samples/s",
+            file=sys.stderr if args.json else sys.stdout,
+        )
         if store:
             store.append_epoch(run_id, log.to_dict())
 
@@ -118,16 +157,30 @@ def cmd_train(args) -> int:
     if training.message:
         print(training.message, file=sys.stderr)
     if store:
-        store.set_status(run_id, training.status, test_accuracy=test_acc, test_loss=test_loss,
-                         seconds=seconds, message=training.message)
+        store.set_status(
+            run_id,
+            training.status,
+            test_accuracy=test_acc,
+            test_loss=test_loss,
+            seconds=seconds,
+            message=training.message,
+        )
         store.save_model(run_id, training.engine.keras_model())
         print(f"saved run {run_id} in {store.root}", file=sys.stderr)
     history = [log.to_dict() for log in training.history]
     samples = sum(h["samples_per_sec"] * h["seconds"] for h in history)
-    result = {"config": config.to_dict(), "history": history, "status": training.status,
-              "test_accuracy": test_acc, "test_loss": test_loss, "seconds": seconds,
-              "samples_per_sec": samples / sum(h["seconds"] for h in history) if history else 0.0,
-              "data_source": ds.source, "data_origin": ds.origin, "run_id": run_id}
+    result = {
+        "config": config.to_dict(),
+        "history": history,
+        "status": training.status,
+        "test_accuracy": test_acc,
+        "test_loss": test_loss,
+        "seconds": seconds,
+        "samples_per_sec": samples / sum(h["seconds"] for h in history) if history else 0.0,
+        "data_source": ds.source,
+        "data_origin": ds.origin,
+        "run_id": run_id,
+    }
     if args.json:
         print(json.dumps(result))
     else:
@@ -147,8 +200,10 @@ def cmd_runs(args) -> int:
         print("no saved runs")
     for run in runs:
         acc = run.status.get("test_accuracy")
-        print(f"{run.id}  {run.state:<11} {len(run.history):>3} epochs  "
-              f"{'test acc ' + format(acc, '.4f') if acc is not None else '':<15} {run.config.describe()}")
+        print(
+            f"{run.id}  {run.state:<11} {len(run.history):>3} epochs  "
+            f"{'test acc ' + format(acc, '.4f') if acc is not None else '':<15} {run.config.describe()}"
+        )
     return 0
 
 
@@ -183,8 +238,13 @@ def cmd_make_pretrained(args) -> int:
     x = np.concatenate([ds.x_train, *(jitter(ds.x_train, seed=args.seed + 1 + i) for i in range(args.copies))])
     augmented = replace(ds, x_train=x, y_train=np.tile(ds.y_train, args.copies + 1))
     config = preset("default").replace(epochs=args.epochs, dropout=0.2, seed=args.seed)
-    training = Training(config, augmented, on_epoch=lambda log: print(
-        f"epoch {log.epoch}: train acc {log.accuracy:.4f}, {training.heldout} acc {log.val_accuracy:.4f}"))
+    training = Training(
+        config,
+        augmented,
+        on_epoch=lambda log: print(
+            f"epoch {log.epoch}: train acc {log.accuracy:.4f}, {training.heldout} acc {log.val_accuracy:.4f}"
+        ),
+    )
     print(f"training on {len(x):,} images ({len(ds.x_train):,} MNIST + {args.copies} distorted copies)")
     training.run()
     model = training.engine.keras_model()
@@ -200,8 +260,13 @@ def _download_bar(done: int, total: int) -> None:
         print(f"\rdownloading {done / 1e6:.1f} / {total / 1e6:.1f} MB", end="", file=sys.stderr, flush=True)
 
 
-COMMANDS = {"train": cmd_train, "presets": cmd_presets, "runs": cmd_runs,
-            "make-sample": cmd_make_sample, "make-pretrained": cmd_make_pretrained}
+COMMANDS = {
+    "train": cmd_train,
+    "presets": cmd_presets,
+    "runs": cmd_runs,
+    "make-sample": cmd_make_sample,
+    "make-pretrained": cmd_make_pretrained,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,13 +2,16 @@
 
 It flows form -> URL (query string) -> trainer -> saved run (config.json), unchanged.
 """
+
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 CONFIG_VERSION = 1
 
@@ -67,7 +70,7 @@ class RunConfig:
     seed: int = 0
     engine: str = "keras"
 
-    def validated(self, train_size: int | None = None) -> "RunConfig":
+    def validated(self, train_size: int | None = None) -> RunConfig:
         """Return self if every field is in range, else raise ConfigError naming the field."""
         _choice("dataset", self.dataset, None)
         _choice("normalization", self.normalization, NORMALIZATIONS)
@@ -95,7 +98,7 @@ class RunConfig:
         _choice("engine", self.engine, ENGINES)
         return self
 
-    def replace(self, **changes: Any) -> "RunConfig":
+    def replace(self, **changes: Any) -> RunConfig:
         return dataclasses.replace(self, **changes)
 
     # --- serialization -------------------------------------------------------------------
@@ -106,7 +109,7 @@ class RunConfig:
         return d
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "RunConfig":
+    def from_dict(cls, data: Mapping[str, Any]) -> RunConfig:
         """Build and validate a config from a dict (as written by to_dict)."""
         if not isinstance(data, Mapping):
             raise ConfigError("config", "expected a JSON object")
@@ -131,7 +134,7 @@ class RunConfig:
         return json.dumps(self.to_dict(), indent=2)
 
     @classmethod
-    def from_json(cls, text: str) -> "RunConfig":
+    def from_json(cls, text: str) -> RunConfig:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -150,7 +153,7 @@ class RunConfig:
         return query
 
     @classmethod
-    def from_query(cls, query: Mapping[str, str]) -> "RunConfig":
+    def from_query(cls, query: Mapping[str, str]) -> RunConfig:
         """Inverse of to_query; raises ConfigError for garbage or another version."""
         data: dict[str, Any] = {}
         for key, value in query.items():
@@ -168,14 +171,14 @@ class RunConfig:
 
     def parameter_count(self, n_inputs: int = 784, n_classes: int = 10) -> int:
         sizes = self.layer_sizes(n_inputs, n_classes)
-        return sum(a * b + b for a, b in zip(sizes, sizes[1:]))
+        return sum(a * b + b for a, b in itertools.pairwise(sizes))
 
     def summary(self, n_inputs: int = 784, n_classes: int = 10) -> list[dict[str, Any]]:
         """One row per dense layer: name, shape, activation, parameters."""
         sizes = self.layer_sizes(n_inputs, n_classes)
         acts = [layer.activation for layer in self.layers] + [self.output]
         rows = []
-        for i, (a, b) in enumerate(zip(sizes, sizes[1:])):
+        for i, (a, b) in enumerate(itertools.pairwise(sizes)):
             name = f"hidden {i + 1}" if i < len(self.layers) else "output"
             rows.append({"layer": name, "shape": f"{a} → {b}", "activation": acts[i], "parameters": a * b + b})
         return rows

@@ -3,6 +3,7 @@
 Images are kept as flat uint8 rows (N, 784); normalization happens inside the model
 (see `normalization`), so every model takes raw 0-255 pixels.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -13,9 +14,9 @@ import tempfile
 import threading
 import urllib.request
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -50,11 +51,15 @@ class DatasetInfo:
 
 DATASETS: dict[str, DatasetInfo] = {
     "mnist": DatasetInfo(
-        "mnist", "MNIST digits", tuple(str(i) for i in range(10)), "",
+        "mnist",
+        "MNIST digits",
+        tuple(str(i) for i in range(10)),
+        "",
         (RemoteFile("mnist.npz", sha256="731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"),),
     ),
     "fashion_mnist": DatasetInfo(
-        "fashion_mnist", "Fashion-MNIST",
+        "fashion_mnist",
+        "Fashion-MNIST",
         ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"),
         "fashion-mnist",
         (
@@ -97,8 +102,13 @@ class Dataset:
 
 
 # --- lookup ------------------------------------------------------------------------------------
-def load(name: str, data_dir: str | os.PathLike | None = None, *, download: bool | None = None,
-         progress: Progress | None = None) -> Dataset:
+def load(
+    name: str,
+    data_dir: str | os.PathLike | None = None,
+    *,
+    download: bool | None = None,
+    progress: Progress | None = None,
+) -> Dataset:
     """Find and load a dataset: data_dir (or $MLP_DATA_DIR) -> Keras cache -> download -> sample.
 
     download=None means "when online": it is skipped if $MLP_OFFLINE is set.
@@ -200,23 +210,25 @@ def _read_idx(path: Path) -> np.ndarray:
     if len(raw) < 8 or raw[:2] != b"\0\0" or raw[2] != 0x08:
         raise DataError(f"{path.name}: not a uint8 IDX file")
     ndim = raw[3]
-    dims = [int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
+    dims = [int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)]
     data = np.frombuffer(raw, np.uint8, offset=4 + 4 * ndim)
     if data.size != int(np.prod(dims)):
         raise DataError(f"{path.name}: expected {dims} values, found {data.size}")
     return data.reshape(dims)
 
 
-def check_arrays(arrays: dict[str, np.ndarray], *, n_classes: int, where: str,
-                 image_shape: tuple[int, int] | None = None) -> dict[str, np.ndarray]:
+def check_arrays(
+    arrays: dict[str, np.ndarray], *, n_classes: int, where: str, image_shape: tuple[int, int] | None = None
+) -> dict[str, np.ndarray]:
     """Validate shapes, dtypes, label range and finiteness; return flat (N, features) rows."""
     name = Path(where).name
     out = {}
     for split in ("train", "test"):
         x, y = arrays[f"x_{split}"], arrays[f"y_{split}"]
         if x.dtype.kind not in "uif" or y.dtype.kind not in "ui":
-            raise DataError(f"{name}: x_{split} must be numeric and y_{split} integer labels "
-                            f"(got {x.dtype} and {y.dtype})")
+            raise DataError(
+                f"{name}: x_{split} must be numeric and y_{split} integer labels (got {x.dtype} and {y.dtype})"
+            )
         if image_shape and x.shape[1:] not in (image_shape, (image_shape[0] * image_shape[1],)):
             raise DataError(f"{name}: x_{split} has shape {x.shape}, expected (N, {image_shape[0]}, {image_shape[1]})")
         if x.ndim < 2 or y.ndim != 1 or len(x) != len(y) or len(x) == 0:
@@ -234,8 +246,7 @@ def check_arrays(arrays: dict[str, np.ndarray], *, n_classes: int, where: str,
 
 
 # --- download ------------------------------------------------------------------------------------
-def fetch(url: str, dest: Path, expected: RemoteFile, progress: Progress | None = None,
-          timeout: float = 10.0) -> Path:
+def fetch(url: str, dest: Path, expected: RemoteFile, progress: Progress | None = None, timeout: float = 10.0) -> Path:
     """Download url to dest, verifying the checksum; a failed or partial download leaves no file."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256() if expected.sha256 else hashlib.md5()
@@ -265,7 +276,7 @@ def fetch(url: str, dest: Path, expected: RemoteFile, progress: Progress | None 
 # --- preparing data for training ------------------------------------------------------------------
 def split_validation(x: np.ndarray, y: np.ndarray, fraction: float, seed: int):
     """Seeded split of the training set: (x_train, y_train, x_val, y_val); empty val if fraction is 0."""
-    n_val = int(round(len(x) * fraction))
+    n_val = round(len(x) * fraction)
     order = np.random.default_rng(seed).permutation(len(x))
     val, train = order[:n_val], order[n_val:]
     return x[train], y[train], x[val], y[val]
@@ -301,8 +312,9 @@ def make_sample(name: str, source: Path | str, dest: Path | str | None = None, s
     for split, size in zip(("train", "test"), SAMPLE_SIZES[name]):
         y = arrays[f"y_{split}"]
         per_class = size // len(info.class_names)
-        idx = np.sort(np.concatenate([rng.permutation(np.flatnonzero(y == c))[:per_class]
-                                      for c in range(len(info.class_names))]))
+        idx = np.sort(
+            np.concatenate([rng.permutation(np.flatnonzero(y == c))[:per_class] for c in range(len(info.class_names))])
+        )
         picked[f"x_{split}"], picked[f"y_{split}"] = arrays[f"x_{split}"][idx], y[idx]
     dest = Path(dest or info.sample_path)
     np.savez_compressed(dest, **picked)
@@ -328,12 +340,19 @@ def from_upload(filename: str, content: bytes, seed: int = 0) -> Dataset:
     n_classes = len(names) if names else int(max(arrays["y_train"].max(initial=0), arrays["y_test"].max(initial=0))) + 1
     if not 2 <= n_classes <= MAX_CLASSES:
         raise DataError(f"{name}: labels must name 2 to {MAX_CLASSES} classes, found {n_classes}")
-    side = int(round(np.sqrt(np.prod(arrays["x_train"].shape[1:]))))
+    side = round(np.sqrt(np.prod(arrays["x_train"].shape[1:])))
     image_shape = (side, side) if side * side == np.prod(arrays["x_train"].shape[1:]) else None
     arrays = check_arrays(arrays, n_classes=n_classes, where=name)
     stem = Path(name).stem
-    return Dataset(f"upload:{stem}", stem, tuple(names or (str(i) for i in range(n_classes))), source="upload",
-                   origin=name, image_shape=image_shape, **arrays)
+    return Dataset(
+        f"upload:{stem}",
+        stem,
+        tuple(names or (str(i) for i in range(n_classes))),
+        source="upload",
+        origin=name,
+        image_shape=image_shape,
+        **arrays,
+    )
 
 
 def _read_csv(name: str, content: bytes, seed: int) -> tuple[dict[str, np.ndarray], list[str] | None]:

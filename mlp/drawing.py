@@ -4,6 +4,7 @@ MNIST recipe: crop the ink, scale the longer side to 20 px (anti-aliased), place
 field with the centre of mass at the centre. Output pixels are ink-bright on black, 0-255 uint8;
 the model's own Rescaling layer normalizes them.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -59,7 +60,7 @@ def _box(mask: np.ndarray) -> tuple[int, int, int, int]:
 
 
 def describe_drawing(rgba: np.ndarray, background: str = "auto") -> str:
-    """"empty" (no ink), "full" (mostly ink), "tiny" (a dot or a very small digit) or "ok"."""
+    """ "empty" (no ink), "full" (mostly ink), "tiny" (a dot or a very small digit) or "ok"."""
     mask = ink(rgba, background) > INK
     if not mask.any():
         return "empty"
@@ -97,13 +98,22 @@ def to_mnist(rgba: np.ndarray, background: str = "auto") -> np.ndarray | None:
     y0 = int(np.clip(round(CENTRE - cy), 0, SIZE - h))
     x0 = int(np.clip(round(CENTRE - cx), 0, SIZE - w))
     out = np.zeros((SIZE, SIZE), np.uint8)
-    out[y0:y0 + h, x0:x0 + w] = np.clip(small, 0, 255).round().astype(np.uint8)
+    out[y0 : y0 + h, x0 : x0 + w] = np.clip(small, 0, 255).round().astype(np.uint8)
     return out
 
 
-def jitter(images: np.ndarray, seed: int = 0, *, shift: float = 2.0, scale: tuple[float, float] = (0.8, 1.1),
-           aspect: float = 0.1, rotate: float = 12.0, shear: float = 0.2, bold: float = 0.35,
-           chunk: int = 4096) -> np.ndarray:
+def jitter(
+    images: np.ndarray,
+    seed: int = 0,
+    *,
+    shift: float = 2.0,
+    scale: tuple[float, float] = (0.8, 1.1),
+    aspect: float = 0.1,
+    rotate: float = 12.0,
+    shear: float = 0.2,
+    bold: float = 0.35,
+    chunk: int = 4096,
+) -> np.ndarray:
     """Randomly distorted copies of MNIST images (N, 784) uint8, as canvas drawings vary.
 
     Each image gets a random affine map (shift in px, scale, height/width ratio change, rotation in
@@ -119,8 +129,7 @@ def jitter(images: np.ndarray, seed: int = 0, *, shift: float = 2.0, scale: tupl
     k = rng.uniform(-shear, shear, n)
     cos, sin = np.cos(angle), np.sin(angle)
     # forward map A = rotation @ shear @ scale; sampling needs its inverse
-    a = np.stack([np.stack([cos * sx, (cos * k - sin) * sy], -1),
-                  np.stack([sin * sx, (sin * k + cos) * sy], -1)], 1)
+    a = np.stack([np.stack([cos * sx, (cos * k - sin) * sy], -1), np.stack([sin * sx, (sin * k + cos) * sy], -1)], 1)
     inverse = np.linalg.inv(a).astype(np.float32)
     offset = rng.uniform(-shift, shift, (n, 2)).astype(np.float32)
     grid = np.stack(np.mgrid[:SIZE, :SIZE], -1).reshape(-1, 2).astype(np.float32) - CENTRE  # (784, 2) as (y, x)
@@ -131,8 +140,10 @@ def jitter(images: np.ndarray, seed: int = 0, *, shift: float = 2.0, scale: tupl
         out[s:e] = _bilinear(x[s:e], src[..., 0], src[..., 1]).reshape(-1, SIZE, SIZE)
     thick = rng.random(n) < bold
     padded = np.pad(out[thick], ((0, 0), (1, 1), (1, 1)))
-    out[thick] = np.max([padded[:, 1:-1, 1:-1], padded[:, :-2, 1:-1], padded[:, 2:, 1:-1],
-                         padded[:, 1:-1, :-2], padded[:, 1:-1, 2:]], axis=0)
+    out[thick] = np.max(
+        [padded[:, 1:-1, 1:-1], padded[:, :-2, 1:-1], padded[:, 2:, 1:-1], padded[:, 1:-1, :-2], padded[:, 1:-1, 2:]],
+        axis=0,
+    )
     return np.clip(out, 0, 255).round().astype(np.uint8).reshape(n, SIZE * SIZE)
 
 
@@ -148,5 +159,4 @@ def _bilinear(img: np.ndarray, y: np.ndarray, x: np.ndarray) -> np.ndarray:
     def at(yi, xi):
         return np.take_along_axis(flat, yi * (w + 2) + xi, 1)
 
-    return ((at(y0, x0) * (1 - fx) + at(y0, x1) * fx) * (1 - fy)
-            + (at(y1, x0) * (1 - fx) + at(y1, x1) * fx) * fy)
+    return (at(y0, x0) * (1 - fx) + at(y0, x1) * fx) * (1 - fy) + (at(y1, x0) * (1 - fx) + at(y1, x1) * fx) * fy

@@ -1,4 +1,5 @@
 """Evaluation from predicted probabilities: accuracy, confusion matrix, per-class accuracy, mistakes."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -45,5 +46,5 @@ class Evaluation:
 
 def evaluate(model, x: np.ndarray, y: np.ndarray, batch_size: int = 4096) -> Evaluation:
     """Run a Keras model (raw-pixel input) over x in large batches with direct calls."""
-    parts = [np.asarray(model(x[i:i + batch_size], training=False)) for i in range(0, len(x), batch_size)]
+    parts = [np.asarray(model(x[i : i + batch_size], training=False)) for i in range(0, len(x), batch_size)]
     return Evaluation(np.concatenate(parts) if parts else np.zeros((0, 0)), np.asarray(y))

@@ -1,4 +1,5 @@
 """Export a RunConfig as one self-contained, tutorial-style Keras script."""
+
 from __future__ import annotations
 
 from .config import RunConfig
@@ -59,11 +60,11 @@ print(f"test accuracy {{test_accuracy:.4f}}, test loss {{test_loss:.4f}}")
 
 NORMALIZATION = {
     "none": ("none: raw 0-255 pixels (a known pitfall)", ""),
-    "unit": ("divide by 255 so pixels lie in [0, 1]",
-             "x_train, x_test = x_train / 255.0, x_test / 255.0\n"),
-    "zscore": ("z-score with one global mean and std of the training set",
-               "mean, std = x_train.mean(), x_train.std()\n"
-               "x_train, x_test = (x_train - mean) / std, (x_test - mean) / std\n"),
+    "unit": ("divide by 255 so pixels lie in [0, 1]", "x_train, x_test = x_train / 255.0, x_test / 255.0\n"),
+    "zscore": (
+        "z-score with one global mean and std of the training set",
+        "mean, std = x_train.mean(), x_train.std()\nx_train, x_test = (x_train - mean) / std, (x_test - mean) / std\n",
+    ),
 }
 INITS = {"glorot": '"glorot_uniform"', "he": '"he_normal"', "normal": "normal_init"}
 OPTIMIZERS = {
@@ -81,30 +82,46 @@ def script(config: RunConfig, filename: str = "train_mlp.py") -> str:
         raise ValueError(f"only the built-in datasets can be exported, not {config.dataset!r}")
     n_inputs, n_classes = 784, len(info.class_names)
     uses_normal = "normal" in (config.initializer, config.bias_initializer)
-    init_code = "normal_init = keras.initializers.RandomNormal(mean=0.0, stddev=1.0)  # N(0, 1)\n" if uses_normal else ""
+    init_code = (
+        "normal_init = keras.initializers.RandomNormal(mean=0.0, stddev=1.0)  # N(0, 1)\n" if uses_normal else ""
+    )
     kernel, bias = INITS[config.initializer], '"zeros"' if config.bias_initializer == "zeros" else "normal_init"
     reg = f", kernel_regularizer=keras.regularizers.L2({config.l2:g})" if config.l2 else ""
     lines = []
     for spec in config.layers:
-        lines.append(f'    keras.layers.Dense({spec.units}, activation="{spec.activation}", '
-                     f"kernel_initializer={kernel}, bias_initializer={bias}{reg}),")
+        lines.append(
+            f'    keras.layers.Dense({spec.units}, activation="{spec.activation}", '
+            f"kernel_initializer={kernel}, bias_initializer={bias}{reg}),"
+        )
         if config.dropout:
             lines.append(f"    keras.layers.Dropout({config.dropout:g}),")
-    lines.append(f'    keras.layers.Dense({n_classes}, activation="{config.output}", '
-                 f"kernel_initializer={kernel}, bias_initializer={bias}{reg}),")
+    lines.append(
+        f'    keras.layers.Dense({n_classes}, activation="{config.output}", '
+        f"kernel_initializer={kernel}, bias_initializer={bias}{reg}),"
+    )
     norm_text, norm_code = NORMALIZATION[config.normalization]
     if config.validation_fraction:
         validation, watch = f"validation_split={config.validation_fraction:g}", "a validation split"
     else:
         validation, watch = "validation_data=(x_test, y_test_1hot)", "the test set as the tutorials do"
     return TEMPLATE.format(
-        title=f"Train an MLP on {info.title}: {config.describe()}", filename=filename, dataset=config.dataset,
-        epochs=config.epochs, last_class=n_classes - 1, n_inputs=n_inputs, n_classes=n_classes,
-        class_names=list(info.class_names), norm_text=norm_text, norm_code=norm_code,
-        arch="-".join(str(s) for s in config.layer_sizes(n_inputs, n_classes)), init_code=init_code,
+        title=f"Train an MLP on {info.title}: {config.describe()}",
+        filename=filename,
+        dataset=config.dataset,
+        epochs=config.epochs,
+        last_class=n_classes - 1,
+        n_inputs=n_inputs,
+        n_classes=n_classes,
+        class_names=list(info.class_names),
+        norm_text=norm_text,
+        norm_code=norm_code,
+        arch="-".join(str(s) for s in config.layer_sizes(n_inputs, n_classes)),
+        init_code=init_code,
         layer_code="\n".join(lines) + "\n",
         optimizer=OPTIMIZERS[config.optimizer].format(lr=f"{config.learning_rate:g}", momentum=f"{config.momentum:g}"),
         loss="CategoricalCrossentropy" if config.loss == "crossentropy" else "MeanSquaredError",
         reduction="sum" if config.reduction == "sum" else "sum_over_batch_size",
-        batch_size=config.batch_size, validation=validation, watch=watch,
+        batch_size=config.batch_size,
+        validation=validation,
+        watch=watch,
     )

@@ -2,6 +2,7 @@
 
 No Streamlit here: the dashboard keeps a Job in its session and polls `job.snapshot()`.
 """
+
 from __future__ import annotations
 
 import copy
@@ -50,8 +51,15 @@ class Snapshot:
 class Job:
     """One training in its own thread. Create with JobManager.submit."""
 
-    def __init__(self, manager: "JobManager", config: RunConfig, data: Dataset, owner: str,
-                 store: RunStore | None, pool: np.ndarray):
+    def __init__(
+        self,
+        manager: JobManager,
+        config: RunConfig,
+        data: Dataset,
+        owner: str,
+        store: RunStore | None,
+        pool: np.ndarray,
+    ):
         self.id = secrets.token_urlsafe(12)
         self.manager, self.config, self.data, self.owner, self.store = manager, config, data, owner, store
         self.pool = pool  # indices into the test set shown in the grid
@@ -129,21 +137,34 @@ class Job:
         if self.store:
             self.store.set_status(self.run_id, "running")
         if self.training is None:
-            self.training = Training(self.config, self.data, on_epoch=self._on_epoch, on_progress=self._on_progress,
-                                     stop_event=self.stop_event)
+            self.training = Training(
+                self.config,
+                self.data,
+                on_epoch=self._on_epoch,
+                on_progress=self._on_progress,
+                stop_event=self.stop_event,
+            )
             self._update(heldout=self.training.heldout)
         training = self.training.run(self.target_epochs)
         self.model = training.engine.keras_model()
         self.evaluation = evaluate(self.model, self.data.x_test, self.data.y_test)
         if self.store:
             self.store.save_model(self.run_id, self.model)
-        self._finish(training.status, training.message, start,
-                     test_loss=self.evaluation.loss, test_accuracy=self.evaluation.accuracy)
+        self._finish(
+            training.status,
+            training.message,
+            start,
+            test_loss=self.evaluation.loss,
+            test_accuracy=self.evaluation.accuracy,
+        )
 
     def _on_progress(self, fraction: float, rate: float) -> None:
         remaining = self.target_epochs - len(self.training.history) - fraction
-        self._update(epoch_fraction=fraction, samples_per_sec=rate,
-                     eta_seconds=remaining * len(self.training.x_train) / rate if rate else None)
+        self._update(
+            epoch_fraction=fraction,
+            samples_per_sec=rate,
+            eta_seconds=remaining * len(self.training.x_train) / rate if rate else None,
+        )
 
     def _on_epoch(self, log) -> None:
         probabilities = self.training.predict(self.data.x_test[self.pool])
@@ -176,8 +197,9 @@ class JobManager:
         self._waiting: list[str] = []
         self.jobs: dict[str, Job] = {}
 
-    def submit(self, config: RunConfig, data: Dataset, owner: str = "", pool_seed: int = 0,
-               epochs: int | None = None) -> Job:
+    def submit(
+        self, config: RunConfig, data: Dataset, owner: str = "", pool_seed: int = 0, epochs: int | None = None
+    ) -> Job:
         """Start a training in the background (queued if the server is busy); `epochs` caps this
         first stretch (the Step button trains one), else config.epochs."""
         rng = np.random.default_rng(pool_seed)
@@ -208,8 +230,9 @@ class JobManager:
         class _Slot:
             def __enter__(self):
                 with manager._cond:
-                    while (len(manager._running) >= manager.max_parallel or manager._waiting[0] != job.id) \
-                            and not job.stop_event.is_set():
+                    while (
+                        len(manager._running) >= manager.max_parallel or manager._waiting[0] != job.id
+                    ) and not job.stop_event.is_set():
                         manager._cond.wait(timeout=0.5)
                     manager._waiting.remove(job.id)
                     manager._running.add(job.id)

@@ -1,4 +1,5 @@
 """Named starting points, each a lesson from the classic MLP tutorials."""
+
 from __future__ import annotations
 
 from .config import LayerSpec, RunConfig
@@ -21,23 +22,39 @@ PRESETS: dict[str, tuple[str, RunConfig]] = {
     "scratch-gd": (
         "From scratch: tf.Variable weights and biases from N(0,1), plain gradient descent.",
         RunConfig(
-            engine="scratch", layers=_RELU_128_128, initializer="normal", bias_initializer="normal",
-            optimizer="sgd", learning_rate=3e-3, batch_size=120, epochs=5,
+            engine="scratch",
+            layers=_RELU_128_128,
+            initializer="normal",
+            bias_initializer="normal",
+            optimizer="sgd",
+            learning_rate=3e-3,
+            batch_size=120,
+            epochs=5,
         ),
     ),
     "fashion-small": (
         "Fashion-MNIST with one small hidden layer of 50 units.",
         RunConfig(
-            dataset="fashion_mnist", layers=(LayerSpec(50, "relu"),), optimizer="adam",
-            learning_rate=0.01, batch_size=64, epochs=20,
+            dataset="fashion_mnist",
+            layers=(LayerSpec(50, "relu"),),
+            optimizer="adam",
+            learning_rate=0.01,
+            batch_size=64,
+            epochs=20,
         ),
     ),
     "sigmoid-deep": (
         "From scratch: sigmoid 128-256, N(0,1) weights, SGD on a summed cross-entropy (3000 steps).",
         RunConfig(
-            engine="scratch", layers=(LayerSpec(128, "sigmoid"), LayerSpec(256, "sigmoid")),
-            initializer="normal", bias_initializer="zeros", optimizer="sgd", learning_rate=0.001,
-            reduction="sum", batch_size=256, epochs=13,
+            engine="scratch",
+            layers=(LayerSpec(128, "sigmoid"), LayerSpec(256, "sigmoid")),
+            initializer="normal",
+            bias_initializer="zeros",
+            optimizer="sgd",
+            learning_rate=0.001,
+            reduction="sum",
+            batch_size=256,
+            epochs=13,
         ),
     ),
 }

@@ -3,6 +3,7 @@
 history.json is rewritten atomically after every epoch, so a crash loses at most the running epoch.
 A run left "running" by a process that is gone is reported as "interrupted".
 """
+
 from __future__ import annotations
 
 import json
@@ -183,10 +184,14 @@ def load_model(path: str | os.PathLike, n_inputs: int | None = None, n_classes: 
     except Exception as exc:  # Keras raises many types for bad files; all mean "cannot use this"
         text = str(exc)
         if "Lambda" in text or "safe_mode" in text:
-            raise ModelError("this model contains custom code (e.g. a Lambda layer), refused by Keras safe mode") from None
-        raise ModelError(f"not a readable Keras model file ({text.splitlines()[0][:200] if text else type(exc).__name__})") from None
+            raise ModelError(
+                "this model contains custom code (e.g. a Lambda layer), refused by Keras safe mode"
+            ) from None
+        raise ModelError(
+            f"not a readable Keras model file ({text.splitlines()[0][:200] if text else type(exc).__name__})"
+        ) from None
     shape_in, shape_out = tuple(model.input_shape[1:]), tuple(model.output_shape[1:])
-    if n_inputs and shape_in not in ((n_inputs,), (28, 28)) or len(shape_in) not in (1, 2):
+    if (n_inputs and shape_in not in ((n_inputs,), (28, 28))) or len(shape_in) not in (1, 2):
         raise ModelError(f"the model takes inputs of shape {shape_in}; expected ({n_inputs or 784},) or (28, 28)")
     if n_classes and shape_out != (n_classes,):
         raise ModelError(f"the model outputs {shape_out}; this dataset has {n_classes} classes")

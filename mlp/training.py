@@ -1,11 +1,12 @@
 """The engine-agnostic training loop: epochs, events, stop requests, NaN guard, timing."""
+
 from __future__ import annotations
 
 import math
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -13,8 +14,9 @@ from .config import RunConfig
 from .data import Dataset, normalization, split_validation
 from .engines import make_engine
 
-DIVERGED_HINT = ("Try a learning rate 10x smaller, or normalize the pixels (÷255 or z-score) "
-                 "if they are raw 0-255 values.")
+DIVERGED_HINT = (
+    "Try a learning rate 10x smaller, or normalize the pixels (÷255 or z-score) if they are raw 0-255 values."
+)
 
 
 @dataclass
@@ -41,14 +43,20 @@ class Training:
     Callbacks run in the training thread: on_epoch(EpochLog), on_progress(fraction, samples/s).
     """
 
-    def __init__(self, config: RunConfig, data: Dataset, *,
-                 on_epoch: Callable[[EpochLog], None] | None = None,
-                 on_progress: Callable[[float, float], None] | None = None,
-                 stop_event: threading.Event | None = None):
+    def __init__(
+        self,
+        config: RunConfig,
+        data: Dataset,
+        *,
+        on_epoch: Callable[[EpochLog], None] | None = None,
+        on_progress: Callable[[float, float], None] | None = None,
+        stop_event: threading.Event | None = None,
+    ):
         self.config = config.validated(train_size=len(data.x_train))
         self.data = data
         self.x_train, self.y_train, self.x_val, self.y_val = split_validation(
-            data.x_train, data.y_train, config.validation_fraction, config.seed)
+            data.x_train, data.y_train, config.validation_fraction, config.seed
+        )
         self.heldout = "validation"  # what the val_* figures are measured on
         if not len(self.x_val):  # no split: follow the Keras tutorials and watch the test set
             self.x_val, self.y_val, self.heldout = data.x_test, data.y_test, "test"
@@ -66,7 +74,7 @@ class Training:
     def finished(self) -> bool:
         return self.status in ("completed", "stopped", "diverged") or len(self.history) >= self.config.epochs
 
-    def run(self, epochs: int | None = None) -> "Training":
+    def run(self, epochs: int | None = None) -> Training:
         """Train until `epochs` (default: the config's) are done, a stop is requested, or the loss diverges."""
         while len(self.history) < (epochs or self.config.epochs) and self.status not in ("stopped", "diverged"):
             self.epoch()
@@ -92,20 +100,30 @@ class Training:
                 elapsed = time.perf_counter() - start
                 self.on_progress(fraction, fraction * n / elapsed if elapsed > 0 else 0.0)
 
-        result = self.engine.train_epoch(self.x_train, self.y_train, (self.x_val, self.y_val),
-                                         progress, self.stop_event.is_set)
+        result = self.engine.train_epoch(
+            self.x_train, self.y_train, (self.x_val, self.y_val), progress, self.stop_event.is_set
+        )
         seconds = time.perf_counter() - start
         number = len(self.history) + 1
         if not all(math.isfinite(v) for v in (result["loss"], result["val_loss"] or 0.0)):
             self.engine.set_weights(self._last_good)
             self.status = "diverged"
-            self.message = (f"The loss became NaN or infinite in epoch {number}; the weights from the last "
-                            f"finite epoch were kept. {DIVERGED_HINT}")
+            self.message = (
+                f"The loss became NaN or infinite in epoch {number}; the weights from the last "
+                f"finite epoch were kept. {DIVERGED_HINT}"
+            )
             return None
         self._last_good = self.engine.get_weights()
-        log = EpochLog(number, result["loss"], result["accuracy"], result["val_loss"], result["val_accuracy"],
-                       seconds, result["steps"] * self.config.batch_size / seconds if seconds else 0.0,
-                       self.engine.learning_rate)
+        log = EpochLog(
+            number,
+            result["loss"],
+            result["accuracy"],
+            result["val_loss"],
+            result["val_accuracy"],
+            seconds,
+            result["steps"] * self.config.batch_size / seconds if seconds else 0.0,
+            self.engine.learning_rate,
+        )
         self.history.append(log)
         if result["stopped"]:
             self.status, self.message = "stopped", f"Stopped during epoch {number}; its weights were kept."

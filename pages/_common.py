@@ -1,4 +1,5 @@
 """Helpers shared by the pages: the server-wide job manager, presenter mode, session identity."""
+
 from __future__ import annotations
 
 import runpy
@@ -66,6 +67,7 @@ def job_manager() -> JobManager:
 def warm_up_tensorflow() -> None:
     """Import TensorFlow in the background a few seconds after the first page has painted,
     so the first press of Train does not wait for it (once per server)."""
+
     def load():
         time.sleep(3)
         import_tensorflow()
@@ -109,17 +111,32 @@ def show_analysis(ev, ds, model, key: str = "") -> None:
         st.plotly_chart(plots.confusion(ev.confusion(), ds.class_names), width="stretch", key=f"{key}confusion")
     with right:
         st.markdown("**Accuracy per class**")
-        st.plotly_chart(plots.per_class(ev.per_class_accuracy(), ds.class_names), width="stretch",
-                        key=f"{key}per_class")
+        st.plotly_chart(
+            plots.per_class(ev.per_class_accuracy(), ds.class_names), width="stretch", key=f"{key}per_class"
+        )
     if not ds.image_shape:
         return
     mistakes = ev.confident_mistakes(10)
     if len(mistakes):
         st.markdown("**Most confident mistakes** (prediction / truth)")
-        st.plotly_chart(plots.grid(ds.x_test[mistakes], ev.predictions[mistakes], ev.labels[mistakes], ds.class_names,
-                                   cols=len(mistakes), image_shape=ds.image_shape, size=120),
-                        width="stretch", key=f"{key}mistakes", config={"displayModeBar": False})
+        st.plotly_chart(
+            plots.grid(
+                ds.x_test[mistakes],
+                ev.predictions[mistakes],
+                ev.labels[mistakes],
+                ds.class_names,
+                cols=len(mistakes),
+                image_shape=ds.image_shape,
+                size=120,
+            ),
+            width="stretch",
+            key=f"{key}mistakes",
+            config={"displayModeBar": False},
+        )
     kernel = model.get_weights()[0]
     st.markdown("**What the first layer looks for**: the weights of 8 units, as images (red +, blue −)")
-    st.plotly_chart(plots.weights(kernel, list(range(min(8, kernel.shape[1]))), ds.image_shape),
-                    width="stretch", key=f"{key}weights")
+    st.plotly_chart(
+        plots.weights(kernel, list(range(min(8, kernel.shape[1]))), ds.image_shape),
+        width="stretch",
+        key=f"{key}weights",
+    )

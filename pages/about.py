@@ -1,4 +1,5 @@
 """About: the ideas behind the dashboard, for a classroom."""
+
 import streamlit as st
 
 from pages._common import ensure_shell

@@ -1,5 +1,6 @@
 """Runs page: saved runs in a sortable, filterable table; overlay curves; open, download or delete one;
 evaluate an uploaded model."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -23,29 +24,55 @@ def evaluate_run(run_id: str, dataset: str, model_mtime: float):
 
 
 def runs_table(runs) -> pd.DataFrame:
-    return pd.DataFrame([{
-        "run": run.id, "status": run.state, "dataset": run.config.dataset,
-        "architecture": "-".join(str(s) for s in run.config.layer_sizes()), "engine": run.config.engine,
-        "optimizer": run.config.optimizer, "lr": run.config.learning_rate, "epochs": len(run.history),
-        "test accuracy": run.status.get("test_accuracy"), "seconds": run.status.get("seconds"),
-        "yours": run.status.get("owner") == session_owner(),
-    } for run in runs])
+    return pd.DataFrame(
+        [
+            {
+                "run": run.id,
+                "status": run.state,
+                "dataset": run.config.dataset,
+                "architecture": "-".join(str(s) for s in run.config.layer_sizes()),
+                "engine": run.config.engine,
+                "optimizer": run.config.optimizer,
+                "lr": run.config.learning_rate,
+                "epochs": len(run.history),
+                "test accuracy": run.status.get("test_accuracy"),
+                "seconds": run.status.get("seconds"),
+                "yours": run.status.get("owner") == session_owner(),
+            }
+            for run in runs
+        ]
+    )
 
 
 def open_run(run) -> None:
     st.subheader(f"Run {run.id}")
-    st.caption(f"{run.config.describe()} · {run.config.engine} engine · {run.state}"
-               + (f" · {run.status['message']}" if run.status.get("message") else ""))
+    st.caption(
+        f"{run.config.describe()} · {run.config.engine} engine · {run.state}"
+        + (f" · {run.status['message']}" if run.status.get("message") else "")
+    )
     history = pd.DataFrame(run.history)
     c1, c2, c3 = st.columns(3)
-    c1.download_button("History (CSV)", history.to_csv(index=False), file_name=f"{run.id}-history.csv",
-                       mime="text/csv", icon=":material/table:", key=f"csv_{run.id}")
+    c1.download_button(
+        "History (CSV)",
+        history.to_csv(index=False),
+        file_name=f"{run.id}-history.csv",
+        mime="text/csv",
+        icon=":material/table:",
+        key=f"csv_{run.id}",
+    )
     path = run_store().model_path(run.id)
     if run.has_model and path.exists():
-        c2.download_button("Model (.keras)", path.read_bytes(), file_name=f"{run.id}.keras",
-                           mime="application/octet-stream", icon=":material/download:", key=f"model_{run.id}")
-    if run.status.get("owner") == session_owner() and c3.button("Delete this run", icon=":material/delete:",
-                                                                  key=f"del_{run.id}"):
+        c2.download_button(
+            "Model (.keras)",
+            path.read_bytes(),
+            file_name=f"{run.id}.keras",
+            mime="application/octet-stream",
+            icon=":material/download:",
+            key=f"model_{run.id}",
+        )
+    if run.status.get("owner") == session_owner() and c3.button(
+        "Delete this run", icon=":material/delete:", key=f"del_{run.id}"
+    ):
         try:
             run_store().delete(run.id, owner=session_owner())
             st.toast(f"Deleted run {run.id}.")
@@ -85,8 +112,12 @@ def evaluate_upload() -> None:
         ev = evaluate(model, ds.x_test.reshape((-1, *model.input_shape[1:])), ds.y_test)
         st.metric("Test accuracy", f"{ev.accuracy:.2%}")
         show_analysis(ev, ds, model, key="upload_")
-        st.session_state.latest_model = {"model": model, "class_names": list(ds.class_names), "dataset": ds.name,
-                                         "label": f"Uploaded: {file.name}"}
+        st.session_state.latest_model = {
+            "model": model,
+            "class_names": list(ds.class_names),
+            "dataset": ds.name,
+            "label": f"Uploaded: {file.name}",
+        }
         st.caption("It is also available on the Draw page for this session.")
 
 
@@ -112,17 +143,32 @@ if only_mine:
 shown = table[keep].reset_index(drop=True)
 st.caption("Click column headers to sort; select two or more rows to compare their curves.")
 selection = st.dataframe(
-    shown, hide_index=True, width="stretch", on_select="rerun", selection_mode="multi-row", key="runs_table",
-    column_config={"test accuracy": st.column_config.NumberColumn(format="percent"),
-                   "seconds": st.column_config.NumberColumn(format="%.1f"),
-                   "lr": st.column_config.NumberColumn(format="%g")})
+    shown,
+    hide_index=True,
+    width="stretch",
+    on_select="rerun",
+    selection_mode="multi-row",
+    key="runs_table",
+    column_config={
+        "test accuracy": st.column_config.NumberColumn(format="percent"),
+        "seconds": st.column_config.NumberColumn(format="%.1f"),
+        "lr": st.column_config.NumberColumn(format="%g"),
+    },
+)
 picked = [shown["run"][i] for i in selection.selection.rows if i < len(shown)]  # rows may have been deleted
 by_id = {run.id: run for run in runs}
 if len(picked) > 1:
-    st.plotly_chart(plots.compare({f"{rid} ({by_id[rid].config.describe()})": by_id[rid].history for rid in picked}),
-                    width="stretch", key="compare")
-opened = st.selectbox("Open a run", [None, *shown["run"]], key="open_run",
-                      format_func=lambda rid: "—" if rid is None else f"{rid} · {by_id[rid].config.describe()}")
+    st.plotly_chart(
+        plots.compare({f"{rid} ({by_id[rid].config.describe()})": by_id[rid].history for rid in picked}),
+        width="stretch",
+        key="compare",
+    )
+opened = st.selectbox(
+    "Open a run",
+    [None, *shown["run"]],
+    key="open_run",
+    format_func=lambda rid: "—" if rid is None else f"{rid} · {by_id[rid].config.describe()}",
+)
 if opened is not None:
     try:
         open_run(run_store().load(opened))  # fresh from disk: it may have changed since the table was drawn

@@ -1,4 +1,5 @@
 """Train page: form -> RunConfig (in the URL) -> background job -> live charts and prediction grid."""
+
 from __future__ import annotations
 
 import math
@@ -15,8 +16,12 @@ from pages._common import ensure_shell, job_manager, presenting, session_owner, 
 ensure_shell()
 
 LR_STEPS = [1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
-HEADS = {"softmax + cross-entropy": ("softmax", "crossentropy"), "softmax + MSE": ("softmax", "mse"),
-         "sigmoid + MSE": ("sigmoid", "mse"), "linear + MSE": ("linear", "mse")}
+HEADS = {
+    "softmax + cross-entropy": ("softmax", "crossentropy"),
+    "softmax + MSE": ("softmax", "mse"),
+    "sigmoid + MSE": ("sigmoid", "mse"),
+    "linear + MSE": ("linear", "mse"),
+}
 NORM_LABELS = {"none": "none (raw 0–255)", "unit": "÷255", "zscore": "z-score"}
 URL_KEYS_NOT_CONFIG = ("present", "job")
 
@@ -63,9 +68,11 @@ def dataset_named(name: str) -> data.Dataset:
 
 def upload_box() -> None:
     with st.expander("Bring your own data"):
-        st.caption("An `.npz` with `x_train, y_train, x_test, y_test` (optionally `class_names`), or a CSV whose "
-                   "first column is the label and the rest pixels or features (`label,pixel0,...,pixel783`). "
-                   "It stays in your session only.")
+        st.caption(
+            "An `.npz` with `x_train, y_train, x_test, y_test` (optionally `class_names`), or a CSV whose "
+            "first column is the label and the rest pixels or features (`label,pixel0,...,pixel783`). "
+            "It stays in your session only."
+        )
         file = st.file_uploader("Dataset file", type=["npz", "csv"], key="data_upload")
     if file is None:
         st.session_state.pop("upload_error", None)
@@ -95,18 +102,31 @@ def examples(ds: data.Dataset) -> tuple[list[np.ndarray], list[str]]:
 def config_form(cfg: RunConfig) -> tuple[RunConfig | None, str | None, data.Dataset]:
     """Widgets for every field; returns (validated config or None, error message or None, dataset)."""
     v = st.session_state.form_v
-    st.selectbox("Preset", ["(custom)", *PRESETS], key="preset_choice", on_change=apply_preset,
-                 help="\n\n".join(f"**{k}**: {d}" for k, (d, _) in PRESETS.items()))
+    st.selectbox(
+        "Preset",
+        ["(custom)", *PRESETS],
+        key="preset_choice",
+        on_change=apply_preset,
+        help="\n\n".join(f"**{k}**: {d}" for k, (d, _) in PRESETS.items()),
+    )
     uploads = st.session_state.setdefault("uploads", {})
     names = [*data.DATASETS, *uploads]
-    dataset = st.radio("Dataset", names, index=names.index(cfg.dataset) if cfg.dataset in names else 0,
-                       format_func=lambda n: data.DATASETS[n].title if n in data.DATASETS else f"{uploads[n].title} (yours)",
-                       horizontal=True, key=f"dataset_{v}")
+    dataset = st.radio(
+        "Dataset",
+        names,
+        index=names.index(cfg.dataset) if cfg.dataset in names else 0,
+        format_func=lambda n: data.DATASETS[n].title if n in data.DATASETS else f"{uploads[n].title} (yours)",
+        horizontal=True,
+        key=f"dataset_{v}",
+    )
     ds = dataset_named(dataset)
     upload_box()
     if ds.source == "sample":
-        st.info(f"Using the **bundled sample** of {ds.title}: {len(ds.x_train):,} train / {len(ds.x_test):,} "
-                "test images. Set `MLP_DATA_DIR` to a folder with the full `.npz` files for all 60,000.", icon=":material/inventory_2:")
+        st.info(
+            f"Using the **bundled sample** of {ds.title}: {len(ds.x_train):,} train / {len(ds.x_test):,} "
+            "test images. Set `MLP_DATA_DIR` to a folder with the full `.npz` files for all 60,000.",
+            icon=":material/inventory_2:",
+        )
     else:
         st.caption(f"{ds.describe()}.")
     if ds.image_shape:
@@ -115,50 +135,107 @@ def config_form(cfg: RunConfig) -> tuple[RunConfig | None, str | None, data.Data
 
     st.markdown("**Hidden layers** (add or delete rows)")
     table = st.data_editor(
-        pd.DataFrame([{"units": layer.units, "activation": layer.activation} for layer in cfg.layers],
-                     columns=["units", "activation"]),
-        num_rows="dynamic", key=f"layers_{v}", hide_index=True, width="stretch",
-        column_config={"units": st.column_config.NumberColumn("units", step=1, required=True),
-                       "activation": st.column_config.SelectboxColumn("activation", options=ACTIVATIONS,
-                                                                      required=True, default="relu")})
+        pd.DataFrame(
+            [{"units": layer.units, "activation": layer.activation} for layer in cfg.layers],
+            columns=["units", "activation"],
+        ),
+        num_rows="dynamic",
+        key=f"layers_{v}",
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "units": st.column_config.NumberColumn("units", step=1, required=True),
+            "activation": st.column_config.SelectboxColumn(
+                "activation", options=ACTIVATIONS, required=True, default="relu"
+            ),
+        },
+    )
     head_now = next((k for k, hv in HEADS.items() if hv == (cfg.output, cfg.loss)), "softmax + cross-entropy")
     c1, c2 = st.columns(2)
     optimizer = c1.selectbox("Optimizer", OPTIMIZERS, index=OPTIMIZERS.index(cfg.optimizer), key=f"opt_{v}")
     steps = sorted({*LR_STEPS, cfg.learning_rate})
-    lr = c2.select_slider("Learning rate (log scale)", steps, value=cfg.learning_rate, key=f"lr_{v}",
-                          format_func=lambda x: f"{x:g}")
+    lr = c2.select_slider(
+        "Learning rate (log scale)", steps, value=cfg.learning_rate, key=f"lr_{v}", format_func=lambda x: f"{x:g}"
+    )
     c1, c2 = st.columns(2)
     batch = c1.number_input("Batch size", value=cfg.batch_size, step=16, key=f"batch_{v}")
     epochs = c2.number_input("Epochs", value=cfg.epochs, step=1, key=f"epochs_{v}")
-    norm = st.radio("Pixel normalization", NORMALIZATIONS, index=NORMALIZATIONS.index(cfg.normalization),
-                    format_func=NORM_LABELS.get, horizontal=True, key=f"norm_{v}")
-    engine = st.radio("Engine", ["keras", "scratch"], index=["keras", "scratch"].index(cfg.engine), horizontal=True,
-                      key=f"engine_{v}", format_func={"keras": "Keras Sequential", "scratch": "From scratch (tf.Variable)"}.get)
+    norm = st.radio(
+        "Pixel normalization",
+        NORMALIZATIONS,
+        index=NORMALIZATIONS.index(cfg.normalization),
+        format_func=NORM_LABELS.get,
+        horizontal=True,
+        key=f"norm_{v}",
+    )
+    engine = st.radio(
+        "Engine",
+        ["keras", "scratch"],
+        index=["keras", "scratch"].index(cfg.engine),
+        horizontal=True,
+        key=f"engine_{v}",
+        format_func={"keras": "Keras Sequential", "scratch": "From scratch (tf.Variable)"}.get,
+    )
     with st.expander("Advanced", expanded=not presenting()):
         c1, c2 = st.columns(2)
         head = c1.selectbox("Output + loss", list(HEADS), index=list(HEADS).index(head_now), key=f"head_{v}")
-        reduction = c2.selectbox("Loss reduction", ["mean", "sum"], index=["mean", "sum"].index(cfg.reduction),
-                                 key=f"red_{v}")
-        init = c1.selectbox("Weight init", INITIALIZERS, index=INITIALIZERS.index(cfg.initializer), key=f"init_{v}",
-                            format_func={"glorot": "Glorot uniform", "he": "He normal", "normal": "N(0, 1)"}.get)
-        bias = c2.selectbox("Bias init", ["zeros", "normal"], index=["zeros", "normal"].index(cfg.bias_initializer),
-                            key=f"bias_{v}", format_func={"zeros": "zeros", "normal": "N(0, 1)"}.get)
-        momentum = c1.number_input("Momentum", value=cfg.momentum, step=0.05, key=f"mom_{v}",
-                                   disabled=optimizer != "momentum")
+        reduction = c2.selectbox(
+            "Loss reduction", ["mean", "sum"], index=["mean", "sum"].index(cfg.reduction), key=f"red_{v}"
+        )
+        init = c1.selectbox(
+            "Weight init",
+            INITIALIZERS,
+            index=INITIALIZERS.index(cfg.initializer),
+            key=f"init_{v}",
+            format_func={"glorot": "Glorot uniform", "he": "He normal", "normal": "N(0, 1)"}.get,
+        )
+        bias = c2.selectbox(
+            "Bias init",
+            ["zeros", "normal"],
+            index=["zeros", "normal"].index(cfg.bias_initializer),
+            key=f"bias_{v}",
+            format_func={"zeros": "zeros", "normal": "N(0, 1)"}.get,
+        )
+        momentum = c1.number_input(
+            "Momentum", value=cfg.momentum, step=0.05, key=f"mom_{v}", disabled=optimizer != "momentum"
+        )
         seed = c2.number_input("Seed", value=cfg.seed, step=1, key=f"seed_{v}")
         l2 = c1.number_input("L2", value=cfg.l2, step=1e-4, format="%.5f", key=f"l2_{v}")
         dropout = c2.number_input("Dropout", value=cfg.dropout, step=0.05, key=f"drop_{v}")
-        val = st.slider("Validation fraction (0 = watch the test set)", 0.0, 0.5, float(cfg.validation_fraction),
-                        0.05, key=f"val_{v}")
+        val = st.slider(
+            "Validation fraction (0 = watch the test set)",
+            0.0,
+            0.5,
+            float(cfg.validation_fraction),
+            0.05,
+            key=f"val_{v}",
+        )
     try:
-        layers = tuple(LayerSpec(_whole(row["units"], f"layer {i} units"), str(row["activation"] or "relu"))
-                       for i, row in enumerate(table.to_dict("records"), 1))
+        layers = tuple(
+            LayerSpec(_whole(row["units"], f"layer {i} units"), str(row["activation"] or "relu"))
+            for i, row in enumerate(table.to_dict("records"), 1)
+        )
         output, loss = HEADS[head]
-        new = RunConfig(dataset=dataset, normalization=norm, layers=layers, output=output, loss=loss,
-                        reduction=reduction, initializer=init, bias_initializer=bias, optimizer=optimizer,
-                        learning_rate=float(lr), momentum=float(momentum), batch_size=_whole(batch, "batch_size"),
-                        epochs=_whole(epochs, "epochs"), l2=float(l2), dropout=float(dropout),
-                        validation_fraction=float(val), seed=_whole(seed, "seed"), engine=engine)
+        new = RunConfig(
+            dataset=dataset,
+            normalization=norm,
+            layers=layers,
+            output=output,
+            loss=loss,
+            reduction=reduction,
+            initializer=init,
+            bias_initializer=bias,
+            optimizer=optimizer,
+            learning_rate=float(lr),
+            momentum=float(momentum),
+            batch_size=_whole(batch, "batch_size"),
+            epochs=_whole(epochs, "epochs"),
+            l2=float(l2),
+            dropout=float(dropout),
+            validation_fraction=float(val),
+            seed=_whole(seed, "seed"),
+            engine=engine,
+        )
         return new.validated(train_size=int(len(ds.x_train) * (1 - val))), None, ds
     except ConfigError as exc:
         return None, str(exc), ds
@@ -181,16 +258,21 @@ def architecture(cfg: RunConfig, ds: data.Dataset) -> None:
 def live_view() -> None:
     job = current_job()
     if job is None:
-        st.info("Choose a preset or edit the network, then press **Train**. The curves gain a point every "
-                "epoch and the grid below turns from red to green as the network learns.")
+        st.info(
+            "Choose a preset or edit the network, then press **Train**. The curves gain a point every "
+            "epoch and the grid below turns from red to green as the network learns."
+        )
         return
     snap = job.snapshot()
     status_line(snap, job.target_epochs)
     if snap.state == "running" and job.training is not None and not presenting():
         lr_tweak(job)
     if snap.history:
-        curves = memo("curves", (job.id, len(snap.history), tuple(snap.lr_changes)),
-                      lambda: plots.curves(snap.history, snap.heldout, snap.lr_changes))
+        curves = memo(
+            "curves",
+            (job.id, len(snap.history), tuple(snap.lr_changes)),
+            lambda: plots.curves(snap.history, snap.heldout, snap.lr_changes),
+        )
         st.plotly_chart(curves, width="stretch", key="curves", config={"displayModeBar": False})
     if snap.pool_probabilities is not None and job.data.image_shape:
         prediction_grid(job, snap)
@@ -202,9 +284,13 @@ def live_view() -> None:
 def lr_tweak(job) -> None:
     current = job.training.engine.learning_rate
     steps = sorted({*LR_STEPS, job.config.learning_rate})
-    new = st.select_slider("Change the learning rate from the next epoch", steps, key=f"live_lr_{job.id}",
-                           value=min(steps, key=lambda s: abs(math.log(s) - math.log(current))),
-                           format_func=lambda x: f"{x:g}")
+    new = st.select_slider(
+        "Change the learning rate from the next epoch",
+        steps,
+        key=f"live_lr_{job.id}",
+        value=min(steps, key=lambda s: abs(math.log(s) - math.log(current))),
+        format_func=lambda x: f"{x:g}",
+    )
     if not math.isclose(new, current, rel_tol=1e-3) and st.session_state.get("live_lr_sent") != (job.id, new):
         st.session_state.live_lr_sent = (job.id, new)
         job.set_learning_rate(new)
@@ -222,14 +308,18 @@ def memo(name: str, key: tuple, build):
 
 def status_line(snap, epochs: int) -> None:
     if snap.state == "queued":
-        st.warning(f"Waiting for a free trainer: position **{snap.queue_position or 1}** in the queue "
-                   f"({job_manager().max_parallel} trainings run at once on this server).", icon=":material/hourglass_top:")
+        st.warning(
+            f"Waiting for a free trainer: position **{snap.queue_position or 1}** in the queue "
+            f"({job_manager().max_parallel} trainings run at once on this server).",
+            icon=":material/hourglass_top:",
+        )
     elif snap.state == "running":
         done = len(snap.history)
         eta = f", about {snap.eta_seconds:.0f}s left" if snap.eta_seconds else ""
         speed = f"{snap.samples_per_sec:,.0f} samples/s{eta}" if snap.samples_per_sec else "building the model…"
-        st.progress(min(1.0, (done + snap.epoch_fraction) / epochs),
-                    text=f"Epoch {min(done + 1, epochs)} of {epochs} · {speed}")
+        st.progress(
+            min(1.0, (done + snap.epoch_fraction) / epochs), text=f"Epoch {min(done + 1, epochs)} of {epochs} · {speed}"
+        )
     elif snap.state == "completed":
         st.success(f"Finished {len(snap.history)} epochs in {snap.seconds:.1f}s.", icon=":material/check_circle:")
     elif snap.state == "stopped":
@@ -254,20 +344,38 @@ def prediction_grid(job, snap) -> None:
     order = np.random.default_rng(st.session_state.get("grid_seed", 0)).permutation(len(job.pool))
     if only_wrong:
         order = order[predicted[order] != truth[order]]
-    shown = order[:size * size]
+    shown = order[: size * size]
     if not len(shown):
         st.success("No mistakes among these test images.")
         return
     epoch = len(snap.history)
-    grid = memo("grid", (job.id, epoch, tuple(shown)), lambda: plots.grid(
-        ds.x_test[job.pool[shown]], predicted[shown], truth[shown], ds.class_names, cols=size,
-        image_shape=ds.image_shape, size=110 if size <= 6 else 80))
+    grid = memo(
+        "grid",
+        (job.id, epoch, tuple(shown)),
+        lambda: plots.grid(
+            ds.x_test[job.pool[shown]],
+            predicted[shown],
+            truth[shown],
+            ds.class_names,
+            cols=size,
+            image_shape=ds.image_shape,
+            size=110 if size <= 6 else 80,
+        ),
+    )
     st.plotly_chart(grid, width="stretch", key="grid", config={"displayModeBar": False})
-    pick = st.selectbox("Show the probabilities of image", range(len(shown)), key="pick",
-                        format_func=lambda i: f"#{i + 1} (row {i // size + 1}, column {i % size + 1}): "
-                                              f"{ds.class_names[truth[shown[i]]]}")
-    bars = memo("probs", (job.id, epoch, int(shown[pick])),
-                lambda: plots.probabilities(probs[shown[pick]], ds.class_names, int(truth[shown[pick]])))
+    pick = st.selectbox(
+        "Show the probabilities of image",
+        range(len(shown)),
+        key="pick",
+        format_func=lambda i: (
+            f"#{i + 1} (row {i // size + 1}, column {i % size + 1}): {ds.class_names[truth[shown[i]]]}"
+        ),
+    )
+    bars = memo(
+        "probs",
+        (job.id, epoch, int(shown[pick])),
+        lambda: plots.probabilities(probs[shown[pick]], ds.class_names, int(truth[shown[pick]])),
+    )
     st.plotly_chart(bars, width="stretch", key="probs", config={"displayModeBar": False})
 
 
@@ -287,14 +395,23 @@ def results(job) -> None:
         st.session_state.previous_result = st.session_state.get("this_result")
         st.session_state.this_result = {"accuracy": ev.accuracy, "job": job.id}
         st.session_state.result_of = job.id
-        st.session_state.latest_model = {"model": job.model, "class_names": list(ds.class_names),
-                                         "dataset": ds.name, "label": f"This session's latest: {job.config.describe()}"}
+        st.session_state.latest_model = {
+            "model": job.model,
+            "class_names": list(ds.class_names),
+            "dataset": ds.name,
+            "label": f"This session's latest: {job.config.describe()}",
+        }
     show_analysis(ev, ds, job.model)
     if job.run_id:
         path = job_manager().store.model_path(job.run_id)
         if path.exists():
-            st.download_button("Download model (.keras)", path.read_bytes(), file_name=f"mlp-{job.run_id}.keras",
-                               mime="application/octet-stream", icon=":material/download:")
+            st.download_button(
+                "Download model (.keras)",
+                path.read_bytes(),
+                file_name=f"mlp-{job.run_id}.keras",
+                mime="application/octet-stream",
+                icon=":material/download:",
+            )
 
 
 def same_model(a: RunConfig, b: RunConfig) -> bool:
@@ -313,8 +430,9 @@ with form_col:
     cfg, error, ds = config_form(st.session_state.cfg)
     if cfg is not None:
         st.session_state.cfg = cfg
-        st.query_params.from_dict({**cfg.to_query(), **{k: st.query_params[k] for k in URL_KEYS_NOT_CONFIG
-                                                          if k in st.query_params}})
+        st.query_params.from_dict(
+            {**cfg.to_query(), **{k: st.query_params[k] for k in URL_KEYS_NOT_CONFIG if k in st.query_params}}
+        )
     else:
         st.error(error, icon=":material/error:")
     architecture(st.session_state.cfg, ds)
@@ -323,20 +441,39 @@ job = current_job()
 active = job is not None and job.snapshot().active
 with view_col:
     b1, b2, b3, b4 = st.columns([1, 1, 1, 1.3])
-    train = b1.button("Train", key="train", type="primary", icon=":material/play_arrow:", disabled=cfg is None,
-                      width="stretch")
+    train = b1.button(
+        "Train", key="train", type="primary", icon=":material/play_arrow:", disabled=cfg is None, width="stretch"
+    )
     stop = b2.button("Stop", key="stop", icon=":material/stop_circle:", width="stretch")
-    step = b3.button("Step", key="step", icon=":material/skip_next:", width="stretch", disabled=cfg is None,
-                     help="Train exactly one more epoch (continues the last model if the settings are unchanged)")
+    step = b3.button(
+        "Step",
+        key="step",
+        icon=":material/skip_next:",
+        width="stretch",
+        disabled=cfg is None,
+        help="Train exactly one more epoch (continues the last model if the settings are unchanged)",
+    )
     if cfg is not None and cfg.dataset in data.DATASETS:
-        b4.download_button("Export code", export.script(cfg), file_name="train_mlp.py", mime="text/x-python",
-                           icon=":material/code:", width="stretch", key="export",
-                           help="A plain Keras script that reproduces these settings")
+        b4.download_button(
+            "Export code",
+            export.script(cfg),
+            file_name="train_mlp.py",
+            mime="text/x-python",
+            icon=":material/code:",
+            width="stretch",
+            key="export",
+            help="A plain Keras script that reproduces these settings",
+        )
     if (train or step) and active:
         st.toast("A training is already running in this session: stop it first.")
     elif train or step:
-        continuing = step and job is not None and job.training is not None and same_model(job.config, cfg) \
+        continuing = (
+            step
+            and job is not None
+            and job.training is not None
+            and same_model(job.config, cfg)
             and job.snapshot().state in ("completed", "stopped")
+        )
         if continuing:
             job.resume(1)
         else:

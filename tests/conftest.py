@@ -1,13 +1,11 @@
 """Shared fixtures: offline, a temporary run store, small slices of the bundled sample."""
+
 import os
-import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ["MLP_OFFLINE"] = "1"  # never try the network from tests
 
@@ -31,5 +29,10 @@ def small(sample):
     """3,000 train / 1,000 test images of the sample: enough to learn, quick to train."""
     from dataclasses import replace
 
-    return replace(sample, x_train=sample.x_train[:3000], y_train=sample.y_train[:3000],
-                   x_test=sample.x_test[:1000], y_test=sample.y_test[:1000])
+    return replace(
+        sample,
+        x_train=sample.x_train[:3000],
+        y_train=sample.y_train[:3000],
+        x_test=sample.x_test[:1000],
+        y_test=sample.y_test[:1000],
+    )

@@ -1,5 +1,6 @@
 """Start the real `streamlit run app.py` on a free loopback port, and drive sessions through
 Streamlit's agent API (JSON over HTTP, real sessions of the real server)."""
+
 from __future__ import annotations
 
 import json
@@ -25,20 +26,44 @@ def free_port() -> int:
 class LiveServer:
     """The app served on 127.0.0.1 in a subprocess; `stop()` (or `kill()`) ends it."""
 
-    def __init__(self, runs_dir: Path, *, agent_api: bool = False, env: dict | None = None, port: int | None = None,
-                 poll: float = 0.3):
+    def __init__(
+        self,
+        runs_dir: Path,
+        *,
+        agent_api: bool = False,
+        env: dict | None = None,
+        port: int | None = None,
+        poll: float = 0.3,
+    ):
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        args = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port),
-                "--server.address", "127.0.0.1", "--server.headless", "true"]
+        args = [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.port",
+            str(self.port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+        ]
         if agent_api:
             args += ["--server.enableAgentApi", "true"]
-        full_env = {**os.environ, "MLP_OFFLINE": "1", "MLP_RUNS_DIR": str(runs_dir), "TF_CPP_MIN_LOG_LEVEL": "3",
-                    **(env or {})}
+        full_env = {
+            **os.environ,
+            "MLP_OFFLINE": "1",
+            "MLP_RUNS_DIR": str(runs_dir),
+            "TF_CPP_MIN_LOG_LEVEL": "3",
+            **(env or {}),
+        }
         Path(runs_dir).parent.mkdir(parents=True, exist_ok=True)
-        self.log = open(Path(runs_dir).parent / f"server-{self.port}.log", "w")
-        self.proc = subprocess.Popen(args, cwd=ROOT, env=full_env, stdout=self.log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+        self.log = open(Path(runs_dir).parent / f"server-{self.port}.log", "w")  # noqa: SIM115 (closed in stop)
+        self.proc = subprocess.Popen(
+            args, cwd=ROOT, env=full_env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         self._wait_healthy(poll=poll)
 
     def _wait_healthy(self, timeout: float = 90, poll: float = 0.3) -> None:
@@ -110,8 +135,9 @@ class AgentSession:
         return result
 
     def _post(self, body: dict) -> tuple[int, dict]:
-        req = urllib.request.Request(self.endpoint, data=json.dumps(body).encode(),
-                                     headers={"Content-Type": "application/json"})
+        req = urllib.request.Request(
+            self.endpoint, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+        )
         try:
             with urllib.request.urlopen(req, timeout=self.timeout) as r:
                 return r.status, json.loads(r.read())

@@ -1,10 +1,10 @@
 """The issue's acceptance figures on the full MNIST (skipped without MLP_DATA_DIR)."""
+
 import json
 import os
 from pathlib import Path
 
 import pytest
-
 from test_cli import cli
 
 FULL = os.environ.get("MLP_DATA_DIR") and (Path(os.environ["MLP_DATA_DIR"]) / "mnist.npz").is_file()

@@ -1,4 +1,5 @@
 """The dashboard's logic through Streamlit's AppTest (no browser)."""
+
 import os
 import subprocess
 import sys
@@ -35,18 +36,27 @@ def wait_finished(at: AppTest, timeout: float = 180) -> AppTest:
     while time.time() < end:
         time.sleep(0.5)
         at.run()
-        if any(s in texts(at.success) + texts(at.info) + texts(at.warning) for s in ("Finished", "Stopped", "Diverged")):
+        if any(
+            s in texts(at.success) + texts(at.info) + texts(at.warning) for s in ("Finished", "Stopped", "Diverged")
+        ):
             return at
     raise AssertionError("training did not finish: " + texts(at.info))
 
 
 def test_landing_page_does_not_import_tensorflow():
-    code = ("import sys; from streamlit.testing.v1 import AppTest; "
-            f"at = AppTest.from_file({APP!r}, default_timeout=60).run(); "
-            "assert not at.exception, at.exception; "
-            "print('TF' if 'tensorflow' in sys.modules else 'NO-TF', at.title[0].value)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                         env={**os.environ, "MLP_OFFLINE": "1"})
+    code = (
+        "import sys; from streamlit.testing.v1 import AppTest; "
+        f"at = AppTest.from_file({APP!r}, default_timeout=60).run(); "
+        "assert not at.exception, at.exception; "
+        "print('TF' if 'tensorflow' in sys.modules else 'NO-TF', at.title[0].value)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "MLP_OFFLINE": "1"},
+    )
     assert out.stdout.strip() == "NO-TF Train a multilayer perceptron", out.stderr[-2000:]
 
 
@@ -54,7 +64,7 @@ def test_defaults_show_the_tutorial_network_and_the_sample_notice(monkeypatch):
     monkeypatch.delenv("MLP_DATA_DIR", raising=False)
     at = new_app()
     assert not at.exception
-    params = [m for m in at.metric if m.label == "Parameters"][0]
+    params = next(m for m in at.metric if m.label == "Parameters")
     assert params.value == "118,282"
     assert "bundled sample" in texts(at.info)
 
@@ -64,25 +74,39 @@ def test_preset_fills_the_form():
     at.selectbox[0].select("fashion-small").run()
     assert at.radio[0].value == "fashion_mnist"
     assert [n.value for n in at.number_input if n.label == "Epochs"] == [20]
-    params = [m for m in at.metric if m.label == "Parameters"][0]
+    params = next(m for m in at.metric if m.label == "Parameters")
     assert params.value == f"{784 * 50 + 50 + 50 * 10 + 10:,}"
     assert at.query_params["dataset"] in ("fashion_mnist", ["fashion_mnist"])
 
 
-@pytest.mark.parametrize("label, value, field", [
-    ("Epochs", 0, "epochs"), ("Epochs", 10_000, "epochs"), ("Batch size", 0, "batch_size"),
-    ("Batch size", 100_000, "batch_size"), ("Dropout", 1.0, "dropout"), ("L2", -1.0, "l2"),
-])
+@pytest.mark.parametrize(
+    "label, value, field",
+    [
+        ("Epochs", 0, "epochs"),
+        ("Epochs", 10_000, "epochs"),
+        ("Batch size", 0, "batch_size"),
+        ("Batch size", 100_000, "batch_size"),
+        ("Dropout", 1.0, "dropout"),
+        ("L2", -1.0, "l2"),
+    ],
+)
 def test_invalid_fields_give_a_message_and_disable_train(label, value, field):
     at = new_app()
-    [n for n in at.number_input if n.label == label][0].set_value(value).run()
+    next(n for n in at.number_input if n.label == label).set_value(value).run()
     assert not at.exception
     assert field in texts(at.error)
-    assert [b for b in at.button if b.label == "Train"][0].disabled
+    assert next(b for b in at.button if b.label == "Train").disabled
 
 
-@pytest.mark.parametrize("query", [{"v": "1", "learning_rate": "banana"}, {"v": "7", "epochs": "3"},
-                                   {"v": "1", "layers": "0:relu"}, {"v": "1", "learning_rate": "0"}])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"v": "1", "learning_rate": "banana"},
+        {"v": "7", "epochs": "3"},
+        {"v": "1", "layers": "0:relu"},
+        {"v": "1", "learning_rate": "0"},
+    ],
+)
 def test_garbage_or_old_links_fall_back_to_defaults_with_a_message(query):
     at = new_app(query)
     assert not at.exception
@@ -94,28 +118,28 @@ def test_link_reproduces_the_setup():
     at = new_app({"v": "1", "epochs": "7", "layers": "64:tanh", "optimizer": "sgd", "learning_rate": "0.1"})
     assert [n.value for n in at.number_input if n.label == "Epochs"] == [7]
     assert [s.value for s in at.selectbox if s.label == "Optimizer"] == ["sgd"]
-    params = [m for m in at.metric if m.label == "Parameters"][0]
+    params = next(m for m in at.metric if m.label == "Parameters")
     assert params.value == f"{784 * 64 + 64 + 650:,}"
 
 
 def test_stop_when_nothing_runs():
     at = new_app()
-    [b for b in at.button if b.label == "Stop"][0].click().run()
+    next(b for b in at.button if b.label == "Stop").click().run()
     assert not at.exception
     assert "Nothing is training" in texts(at.toast)
 
 
 def test_train_one_epoch_then_results_grid_and_runs_page():
     at = new_app({"v": "1", "epochs": "1", "layers": "32:relu"})
-    [b for b in at.button if b.label == "Train"][0].click().run()
-    [b for b in at.button if b.label == "Train"][0].click().run()  # pressed twice quickly
+    next(b for b in at.button if b.label == "Train").click().run()
+    next(b for b in at.button if b.label == "Train").click().run()  # pressed twice quickly
     assert "already running" in texts(at.toast) or "Finished" in texts(at.success)
     at = wait_finished(at)
     assert not at.exception
     assert "Finished 1 epochs" in texts(at.success)
     labels = [m.label for m in at.metric]
     assert "Test accuracy" in labels
-    acc = [m for m in at.metric if m.label == "Test accuracy"][0].value
+    acc = next(m for m in at.metric if m.label == "Test accuracy").value
     assert float(acc.rstrip("%")) > 80
     assert len(at.get("plotly_chart")) >= 6  # curves, grid, probabilities, confusion, per-class, weights/mistakes
     assert at.session_state["latest_model"]["dataset"] == "mnist"
@@ -132,11 +156,19 @@ def test_presenter_mode_from_the_url():
     assert any("font-size" in m.value for m in at.markdown)
 
 
-@pytest.mark.parametrize("query", [
-    {"v": "1", "layers": "5000:relu"}, {"v": "1", "layers": ",".join(["8"] * 50)},
-    {"v": "1", "learning_rate": "-1"}, {"v": "1", "learning_rate": "nan"}, {"v": "1", "learning_rate": "1e9"},
-    {"v": "1", "validation_fraction": "1"}, {"v": "1", "batch_size": "0"}, {"v": "1", "dataset": "upload:x"},
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"v": "1", "layers": "5000:relu"},
+        {"v": "1", "layers": ",".join(["8"] * 50)},
+        {"v": "1", "learning_rate": "-1"},
+        {"v": "1", "learning_rate": "nan"},
+        {"v": "1", "learning_rate": "1e9"},
+        {"v": "1", "validation_fraction": "1"},
+        {"v": "1", "batch_size": "0"},
+        {"v": "1", "dataset": "upload:x"},
+    ],
+)
 def test_out_of_range_links_are_explained(query):
     at = new_app(query)
     assert not at.exception
@@ -144,10 +176,20 @@ def test_out_of_range_links_are_explained(query):
 
 
 def test_learning_rate_ten_diverges_and_is_reported_as_such():
-    at = new_app({"v": "1", "epochs": "3", "learning_rate": "10", "normalization": "none", "optimizer": "sgd",
-                  "layers": "32:linear", "output": "linear", "loss": "mse"})
+    at = new_app(
+        {
+            "v": "1",
+            "epochs": "3",
+            "learning_rate": "10",
+            "normalization": "none",
+            "optimizer": "sgd",
+            "layers": "32:linear",
+            "output": "linear",
+            "loss": "mse",
+        }
+    )
     assert "could not be used" not in texts(at.warning)
-    [b for b in at.button if b.label == "Train"][0].click().run()
+    next(b for b in at.button if b.label == "Train").click().run()
     at = wait_finished(at)
     assert not at.exception
     assert "Diverged" in texts(at.warning) and "learning rate" in texts(at.warning)
@@ -156,14 +198,14 @@ def test_learning_rate_ten_diverges_and_is_reported_as_such():
 
 def test_open_a_run_then_delete_it_while_open():
     at = new_app({"v": "1", "epochs": "1", "layers": "16:relu"})
-    [b for b in at.button if b.label == "Train"][0].click().run()
+    next(b for b in at.button if b.label == "Train").click().run()
     wait_finished(at)
     at.switch_page("pages/runs.py").run()
     run_id = at.dataframe[0].value["run"][0]
     at.selectbox(key="open_run").select(run_id).run()
     assert not at.exception and at.subheader[0].value == f"Run {run_id}"
     assert "Test accuracy" in [m.label for m in at.metric]
-    [b for b in at.button if b.label == "Delete this run"][0].click().run()
+    next(b for b in at.button if b.label == "Delete this run").click().run()
     assert not at.exception
     assert "No runs yet" in texts(at.info)
 

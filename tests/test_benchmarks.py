@@ -1,4 +1,5 @@
 """Each benchmark runs in --quick mode and ends with one JSON object (no timing assertions)."""
+
 import json
 import os
 import subprocess
@@ -12,8 +13,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def run_quick(script: str, timeout: float = 240) -> dict:
     env = {**os.environ, "MLP_OFFLINE": "1", "TF_CPP_MIN_LOG_LEVEL": "3"}
-    proc = subprocess.run([sys.executable, f"benchmarks/{script}", "--quick"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=timeout)
+    proc = subprocess.run(
+        [sys.executable, "-m", f"benchmarks.{script.removesuffix('.py')}", "--quick"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
@@ -28,8 +35,9 @@ def test_bench_train_quick():
         assert all(0.8 < a <= 1.0 for a in variant["test_accuracy"])
     assert set(result["ratios"]) == {"keras_vs_fit", "scratch_vs_fit", "dashboard_vs_keras"}
     assert all(r > 0 for r in result["ratios"].values())
-    assert {"keras_vs_fit", "scratch_vs_fit", "dashboard_vs_keras", "accuracy_within_0.3_points"} <= \
-        result["targets_met"].keys()
+    assert {"keras_vs_fit", "scratch_vs_fit", "dashboard_vs_keras", "accuracy_within_0.3_points"} <= result[
+        "targets_met"
+    ].keys()
 
 
 def test_bench_memory_quick():
@@ -47,8 +55,14 @@ def test_bench_memory_quick():
 def test_bench_startup_quick():
     result = run_quick("bench_startup.py", timeout=180)
     assert result["benchmark"] == "startup" and result["repeats"] == 1
-    assert {"server_ready_s", "first_render_s", "launch_to_render_s", "warm_render_s",
-            "tensorflow_loaded_at_render", "targets_met"} <= result.keys()
+    assert {
+        "server_ready_s",
+        "first_render_s",
+        "launch_to_render_s",
+        "warm_render_s",
+        "tensorflow_loaded_at_render",
+        "targets_met",
+    } <= result.keys()
     assert result["first_render_s"] > 0
     # reported, not asserted: the app imports TensorFlow on purpose a few seconds after the first
     # paint, so on a slow machine the check can race with it (tests/test_app.py checks the page itself)

@@ -32,11 +32,26 @@ def test_preset_details():
 
 
 def test_query_roundtrip_of_every_field():
-    cfg = RunConfig(dataset="fashion_mnist", normalization="zscore",
-                    layers=(LayerSpec(64, "tanh"), LayerSpec(32, "sigmoid"), LayerSpec(16, "linear")),
-                    output="sigmoid", loss="mse", reduction="sum", initializer="he", bias_initializer="normal",
-                    optimizer="momentum", learning_rate=0.0123, momentum=0.5, batch_size=7, epochs=9,
-                    l2=1e-4, dropout=0.25, validation_fraction=0.2, seed=42, engine="scratch").validated()
+    cfg = RunConfig(
+        dataset="fashion_mnist",
+        normalization="zscore",
+        layers=(LayerSpec(64, "tanh"), LayerSpec(32, "sigmoid"), LayerSpec(16, "linear")),
+        output="sigmoid",
+        loss="mse",
+        reduction="sum",
+        initializer="he",
+        bias_initializer="normal",
+        optimizer="momentum",
+        learning_rate=0.0123,
+        momentum=0.5,
+        batch_size=7,
+        epochs=9,
+        l2=1e-4,
+        dropout=0.25,
+        validation_fraction=0.2,
+        seed=42,
+        engine="scratch",
+    ).validated()
     query = cfg.to_query()
     assert all(isinstance(v, str) for v in query.values())
     assert query["layers"] == "64:tanh,32:sigmoid,16:linear"
@@ -51,25 +66,28 @@ def test_zero_hidden_layers_is_logistic_regression():
     assert layers_to_text(()) == ""
 
 
-@pytest.mark.parametrize("changes, field", [
-    ({"layers": (LayerSpec(0),)}, "layer 1 units"),
-    ({"layers": (LayerSpec(5000),)}, "layer 1 units"),
-    ({"layers": (LayerSpec(8),) * 50}, "layers"),
-    ({"layers": (LayerSpec(8, "swish"),)}, "layer 1 activation"),
-    ({"learning_rate": 0.0}, "learning_rate"),
-    ({"learning_rate": -1.0}, "learning_rate"),
-    ({"learning_rate": math.nan}, "learning_rate"),
-    ({"learning_rate": 1e9}, "learning_rate"),
-    ({"batch_size": 0}, "batch_size"),
-    ({"epochs": 0}, "epochs"),
-    ({"epochs": 10_000}, "epochs"),
-    ({"validation_fraction": 1.0}, "validation_fraction"),
-    ({"dropout": 1.0}, "dropout"),
-    ({"optimizer": "lbfgs"}, "optimizer"),
-    ({"output": "sigmoid"}, "loss"),  # cross-entropy needs softmax
-    ({"engine": "torch"}, "engine"),
-    ({"normalization": "minmax"}, "normalization"),
-])
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        ({"layers": (LayerSpec(0),)}, "layer 1 units"),
+        ({"layers": (LayerSpec(5000),)}, "layer 1 units"),
+        ({"layers": (LayerSpec(8),) * 50}, "layers"),
+        ({"layers": (LayerSpec(8, "swish"),)}, "layer 1 activation"),
+        ({"learning_rate": 0.0}, "learning_rate"),
+        ({"learning_rate": -1.0}, "learning_rate"),
+        ({"learning_rate": math.nan}, "learning_rate"),
+        ({"learning_rate": 1e9}, "learning_rate"),
+        ({"batch_size": 0}, "batch_size"),
+        ({"epochs": 0}, "epochs"),
+        ({"epochs": 10_000}, "epochs"),
+        ({"validation_fraction": 1.0}, "validation_fraction"),
+        ({"dropout": 1.0}, "dropout"),
+        ({"optimizer": "lbfgs"}, "optimizer"),
+        ({"output": "sigmoid"}, "loss"),  # cross-entropy needs softmax
+        ({"engine": "torch"}, "engine"),
+        ({"normalization": "minmax"}, "normalization"),
+    ],
+)
 def test_out_of_range_values_name_the_field(changes, field):
     with pytest.raises(ConfigError) as err:
         RunConfig(**changes).validated()
@@ -78,7 +96,7 @@ def test_out_of_range_values_name_the_field(changes, field):
 
 
 def test_batch_larger_than_training_set():
-    with pytest.raises(ConfigError, match="batch_size.*1 to 1,000"):
+    with pytest.raises(ConfigError, match=r"batch_size.*1 to 1,000"):
         RunConfig(batch_size=1001).validated(train_size=1000)
     RunConfig(batch_size=1000).validated(train_size=1000)
 
@@ -87,14 +105,17 @@ def test_validation_fraction_zero_is_allowed():
     assert RunConfig(validation_fraction=0.0).validated().validation_fraction == 0.0
 
 
-@pytest.mark.parametrize("query", [
-    {"v": "1", "learning_rate": "abc"},
-    {"v": "1", "layers": "12x"},
-    {"v": "1", "epochs": "2.5"},
-    {"v": "0", "epochs": "3"},      # an older version
-    {"v": "banana"},
-    {"v": "1", "batch_size": "1e400"},
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"v": "1", "learning_rate": "abc"},
+        {"v": "1", "layers": "12x"},
+        {"v": "1", "epochs": "2.5"},
+        {"v": "0", "epochs": "3"},  # an older version
+        {"v": "banana"},
+        {"v": "1", "batch_size": "1e400"},
+    ],
+)
 def test_garbage_query_strings_raise_config_error(query):
     with pytest.raises(ConfigError):
         RunConfig.from_query(query)

@@ -1,4 +1,5 @@
 """mlp.drawing: canvas RGBA -> MNIST-style 28x28, and the bundled model on real digits drawn large."""
+
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
@@ -41,11 +42,14 @@ def ink_box(img: np.ndarray) -> tuple[int, int]:
     return rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1
 
 
-@pytest.mark.parametrize("blank", [
-    np.zeros((CANVAS, CANVAS, 4), np.uint8),  # transparent (st_canvas without a background colour)
-    np.dstack([np.zeros((CANVAS, CANVAS, 3), np.uint8), np.full((CANVAS, CANVAS), 255, np.uint8)]),  # opaque black
-    np.full((CANVAS, CANVAS, 4), (0, 0, 0, 255), np.uint8) + np.uint8(10),  # near-black noise below the threshold
-])
+@pytest.mark.parametrize(
+    "blank",
+    [
+        np.zeros((CANVAS, CANVAS, 4), np.uint8),  # transparent (st_canvas without a background colour)
+        np.dstack([np.zeros((CANVAS, CANVAS, 3), np.uint8), np.full((CANVAS, CANVAS), 255, np.uint8)]),  # opaque black
+        np.full((CANVAS, CANVAS, 4), (0, 0, 0, 255), np.uint8) + np.uint8(10),  # near-black noise below the threshold
+    ],
+)
 def test_blank_canvas_is_none_and_empty(blank):
     assert drawing.to_mnist(blank) is None
     assert drawing.describe_drawing(blank) == "empty"
@@ -106,8 +110,11 @@ def test_bad_input_is_a_clear_value_error():
         drawing.to_mnist(strokes(ONE), background="blue")
 
 
-@pytest.mark.parametrize("lines", [SEVEN, ONE, [[(20, 100), (260, 140)]], [[(200, 200), (230, 215), (250, 260)]]],
-                         ids=["seven", "one", "wide bar", "small corner stroke"])
+@pytest.mark.parametrize(
+    "lines",
+    [SEVEN, ONE, [[(20, 100), (260, 140)]], [[(200, 200), (230, 215), (250, 260)]]],
+    ids=["seven", "one", "wide bar", "small corner stroke"],
+)
 def test_longer_side_is_20_px_and_centre_of_mass_is_centred(lines):
     out = drawing.to_mnist(strokes(lines))
     assert out.shape == (28, 28) and out.dtype == np.uint8

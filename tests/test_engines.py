@@ -22,8 +22,9 @@ def test_hand_written_optimizers_match_keras(optimizer, small):
     # one model.fit epoch without shuffling vs the same batches through the scratch step
     keras_engine.model.fit(x, np.eye(10, dtype=np.float32)[y], batch_size=64, epochs=1, shuffle=False, verbose=0)
     import tensorflow as tf
+
     for i in range(0, 192, 64):
-        scratch.train_step(tf.constant(x[i:i + 64]), tf.constant(y[i:i + 64], tf.int32))
+        scratch.train_step(tf.constant(x[i : i + 64]), tf.constant(y[i : i + 64], tf.int32))
     for w0, wk, ws in zip(start, keras_engine.get_weights(), scratch.get_weights()):
         moved = np.abs(wk - w0).max()
         assert moved > 0
@@ -39,7 +40,7 @@ def test_engine_learns_and_reports_every_epoch(engine, small):
     assert [log.epoch for log in logs] == [1, 2, 3]
     assert logs[-1].loss < logs[0].loss
     assert all(log.samples_per_sec > 0 and log.seconds > 0 for log in logs)
-    loss, acc = training.evaluate_test()
+    _loss, acc = training.evaluate_test()
     assert acc > 0.8, acc
     probs = training.predict(small.x_test[:5])
     assert probs.shape == (5, 10) and np.allclose(probs.sum(1), 1, atol=1e-4)
@@ -54,8 +55,9 @@ def test_engines_learn_comparably(small):
 
 
 def test_scratch_exports_an_equivalent_keras_model(small):
-    training = Training(RunConfig(layers=(LayerSpec(16, "tanh"),), epochs=1, engine="scratch",
-                                  normalization="zscore"), small).run()
+    training = Training(
+        RunConfig(layers=(LayerSpec(16, "tanh"),), epochs=1, engine="scratch", normalization="zscore"), small
+    ).run()
     model = training.engine.keras_model()
     x = small.x_test[:50]
     np.testing.assert_allclose(np.asarray(model(x)), training.predict(x), atol=1e-5)
@@ -82,8 +84,16 @@ def test_stop_mid_epoch_keeps_weights(engine, sample):
 
 @pytest.mark.parametrize("engine", ["keras", "scratch"])
 def test_divergence_is_reported_and_last_finite_weights_kept(engine, small):
-    cfg = RunConfig(normalization="none", layers=(LayerSpec(32, "linear"),), output="linear", loss="mse",
-                    optimizer="sgd", learning_rate=10.0, epochs=3, engine=engine)
+    cfg = RunConfig(
+        normalization="none",
+        layers=(LayerSpec(32, "linear"),),
+        output="linear",
+        loss="mse",
+        optimizer="sgd",
+        learning_rate=10.0,
+        epochs=3,
+        engine=engine,
+    )
     training = Training(cfg, small).run()
     assert training.status == "diverged"
     assert "learning rate" in training.message and "normalize" in training.message
@@ -100,14 +110,17 @@ def test_step_and_live_learning_rate(small):
 
 
 @pytest.mark.parametrize("engine", ["keras", "scratch"])
-@pytest.mark.parametrize("variant", [
-    dict(output="sigmoid", loss="mse", optimizer="adam", learning_rate=0.001, epochs=4),  # a slow learner
-    dict(optimizer="momentum", learning_rate=0.05, bias_initializer="normal"),
-    dict(output="linear", loss="mse", optimizer="rmsprop", learning_rate=1e-3, initializer="he"),
-    dict(reduction="sum", optimizer="sgd", learning_rate=1e-3, layers=(LayerSpec(32, "tanh"),)),
-    dict(dropout=0.2, l2=1e-4, layers=(LayerSpec(32, "tanh"), LayerSpec(16, "linear"))),
-    dict(layers=()),
-])
+@pytest.mark.parametrize(
+    "variant",
+    [
+        dict(output="sigmoid", loss="mse", optimizer="adam", learning_rate=0.001, epochs=4),  # a slow learner
+        dict(optimizer="momentum", learning_rate=0.05, bias_initializer="normal"),
+        dict(output="linear", loss="mse", optimizer="rmsprop", learning_rate=1e-3, initializer="he"),
+        dict(reduction="sum", optimizer="sgd", learning_rate=1e-3, layers=(LayerSpec(32, "tanh"),)),
+        dict(dropout=0.2, l2=1e-4, layers=(LayerSpec(32, "tanh"), LayerSpec(16, "linear"))),
+        dict(layers=()),
+    ],
+)
 def test_every_option_trains(engine, variant, small):
     training = Training(RunConfig(engine=engine, **{"epochs": 2, **variant}), small).run()
     assert training.status == "completed"
@@ -121,13 +134,14 @@ def test_fused_updates_match_the_hand_written_rules(optimizer, small):
     step by step and through the compiled epoch."""
     import tensorflow as tf
 
-    cfg = RunConfig(layers=SMALL_NET, optimizer=optimizer, learning_rate=0.01, batch_size=64,
-                    engine="scratch").validated()
+    cfg = RunConfig(
+        layers=SMALL_NET, optimizer=optimizer, learning_rate=0.01, batch_size=64, engine="scratch"
+    ).validated()
     reference, fused = make_engine(cfg, 784, 10, 1 / 255, 0.0), make_engine(cfg, 784, 10, 1 / 255, 0.0)
     start = reference.get_weights()
     x, y = small.x_train[:640], small.y_train[:640]
     for i in range(0, 320, 64):
-        xb, yb = tf.constant(x[i:i + 64]), tf.constant(y[i:i + 64], tf.int32)
+        xb, yb = tf.constant(x[i : i + 64]), tf.constant(y[i : i + 64], tf.int32)
         reference.train_step(xb, yb, fused=False)
         fused.train_step(xb, yb, fused=True)
     reference.fused = False  # the compiled epoch with the hand-written rules

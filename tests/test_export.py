@@ -20,8 +20,17 @@ def test_every_preset_exports_valid_python(name):
 
 
 def test_export_mirrors_the_config():
-    cfg = RunConfig(layers=(LayerSpec(64, "tanh"),), optimizer="momentum", learning_rate=0.05, momentum=0.8,
-                    normalization="zscore", initializer="normal", dropout=0.1, l2=1e-4, validation_fraction=0.1)
+    cfg = RunConfig(
+        layers=(LayerSpec(64, "tanh"),),
+        optimizer="momentum",
+        learning_rate=0.05,
+        momentum=0.8,
+        normalization="zscore",
+        initializer="normal",
+        dropout=0.1,
+        l2=1e-4,
+        validation_fraction=0.1,
+    )
     source = script(cfg)
     assert 'keras.layers.Dense(64, activation="tanh"' in source
     assert "SGD(learning_rate=0.05, momentum=0.8)" in source
@@ -36,8 +45,13 @@ def test_exported_script_runs_and_learns(tmp_path):
     path.write_text(script(RunConfig()))
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     env.pop("MLP_DATA_DIR", None)
-    out = subprocess.run([sys.executable, str(path), "--data", str(data.DATASETS["mnist"].sample_path),
-                          "--epochs", "1"], capture_output=True, text=True, timeout=300, env=env)
+    out = subprocess.run(
+        [sys.executable, str(path), "--data", str(data.DATASETS["mnist"].sample_path), "--epochs", "1"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     accuracy = float(re.search(r"test accuracy ([0-9.]+)", out.stdout).group(1))
     assert accuracy > 0.85

@@ -3,8 +3,10 @@ import numpy as np
 from mlp import plots
 from mlp.plots import RIGHT, WRONG
 
-HISTORY = [{"epoch": 1, "loss": 0.9, "accuracy": 0.7, "val_loss": 0.5, "val_accuracy": 0.85},
-           {"epoch": 2, "loss": 0.4, "accuracy": 0.9, "val_loss": 0.35, "val_accuracy": 0.9}]
+HISTORY = [
+    {"epoch": 1, "loss": 0.9, "accuracy": 0.7, "val_loss": 0.5, "val_accuracy": 0.85},
+    {"epoch": 2, "loss": 0.4, "accuracy": 0.9, "val_loss": 0.35, "val_accuracy": 0.9},
+]
 
 
 def test_curves_have_train_and_heldout_per_metric():

@@ -42,7 +42,7 @@ def test_run_of_a_dead_process_is_interrupted(tmp_path):
     run_id = store.create(RunConfig())
     store.append_epoch(run_id, {"epoch": 1})
     status = json.loads((tmp_path / run_id / "status.json").read_text())
-    status.update(state="running", pid=2 ** 22 + 12345, process="gone")  # no such process
+    status.update(state="running", pid=2**22 + 12345, process="gone")  # no such process
     (tmp_path / run_id / "status.json").write_text(json.dumps(status))
     run = store.load(run_id)
     assert run.state == "interrupted" and len(run.history) == 1
@@ -52,7 +52,6 @@ def test_server_killed_mid_training_leaves_an_interrupted_run(tmp_path):
     """A real process trains, is killed after its first epoch; its run reads back as interrupted."""
     code = f"""
 import os, sys, signal
-sys.path.insert(0, {str(os.getcwd())!r})
 from mlp import data
 from mlp.config import RunConfig
 from mlp.runs import RunStore
@@ -69,8 +68,13 @@ ds = data.load("mnist", download=False)
 Training(cfg, ds, on_epoch=on_epoch).run()
 """
     env = {**os.environ, "MLP_DATA_DIR": ""}
-    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, timeout=300,
-                          cwd=os.path.dirname(os.path.dirname(__file__)))
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        timeout=300,
+        cwd=os.path.dirname(os.path.dirname(__file__)),
+    )
     assert proc.returncode == -9, proc.stderr[-2000:]
     (run,) = RunStore(tmp_path).list()
     assert run.state == "interrupted"

@@ -1,12 +1,13 @@
 """The real server under faults and load, driven through Streamlit's agent API on 127.0.0.1."""
+
 import json
 import subprocess
 import sys
 import time
 
 import pytest
-
 from live_server import ROOT, AgentSession, LiveServer
+
 from mlp.runs import RunStore
 
 pytestmark = pytest.mark.server
@@ -66,8 +67,25 @@ def test_refresh_reattaches_to_the_running_training(tmp_path):
 
 @pytest.mark.slow
 def test_thirty_sessions_three_trainings(tmp_path):
-    out = subprocess.run([sys.executable, "benchmarks/bench_load.py", "--sessions", "30", "--trainers", "3",
-                          "--epochs", "2", "--limit", "1200"], cwd=ROOT, capture_output=True, text=True, timeout=1500)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.bench_load",
+            "--sessions",
+            "30",
+            "--trainers",
+            "3",
+            "--epochs",
+            "2",
+            "--limit",
+            "1200",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1500,
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     result = json.loads(out.stdout.strip().splitlines()[-1])
     print(json.dumps(result))

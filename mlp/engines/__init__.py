@@ -1,5 +1,6 @@
 """Training engines. Both expose the same small interface (see KerasEngine); TensorFlow is
 imported only when an engine is created, so importing `mlp` stays light."""
+
 from __future__ import annotations
 
 import threading

@@ -1,7 +1,8 @@
 """The Keras engine: a `keras.Sequential` built from a RunConfig and trained with `model.fit`."""
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import keras
 import numpy as np
@@ -28,12 +29,16 @@ def build_model(config: RunConfig, n_inputs: int, n_classes: int, scale: float, 
     units = [(spec.units, spec.activation) for spec in config.layers] + [(n_classes, config.output)]
     for i, (width, activation) in enumerate(units):
         is_output = i == len(config.layers)
-        layers.append(keras.layers.Dense(
-            width, activation=activation, name="output" if is_output else f"hidden_{i + 1}",
-            kernel_initializer=initializer(config.initializer, config.seed + 2 * i),
-            bias_initializer=initializer(config.bias_initializer, config.seed + 2 * i + 1),
-            kernel_regularizer=reg,
-        ))
+        layers.append(
+            keras.layers.Dense(
+                width,
+                activation=activation,
+                name="output" if is_output else f"hidden_{i + 1}",
+                kernel_initializer=initializer(config.initializer, config.seed + 2 * i),
+                bias_initializer=initializer(config.bias_initializer, config.seed + 2 * i + 1),
+                kernel_regularizer=reg,
+            )
+        )
         if config.dropout and not is_output:
             layers.append(keras.layers.Dropout(config.dropout, seed=config.seed + 1000 + i))
     return keras.Sequential(layers, name="mlp")
@@ -89,22 +94,32 @@ def _fuse_updates(opt: keras.optimizers.Optimizer) -> bool:
     left as they are. Returns whether it applied."""
     raw = tf.raw_ops
     if type(opt) is keras.optimizers.Adam and not opt.amsgrad:
+
         def update_step(gradient, variable, learning_rate):
             i, dtype = opt._get_variable_index(variable), variable.dtype
             t = tf.cast(opt.iterations + 1, dtype)
             raw.ResourceApplyAdam(
-                var=variable.handle, m=opt._momentums[i].value.handle, v=opt._velocities[i].value.handle,
-                beta1_power=tf.pow(tf.cast(opt.beta_1, dtype), t), beta2_power=tf.pow(tf.cast(opt.beta_2, dtype), t),
-                lr=tf.cast(learning_rate, dtype), beta1=tf.cast(opt.beta_1, dtype), beta2=tf.cast(opt.beta_2, dtype),
-                epsilon=tf.cast(opt.epsilon, dtype), grad=tf.cast(gradient, dtype))
+                var=variable.handle,
+                m=opt._momentums[i].value.handle,
+                v=opt._velocities[i].value.handle,
+                beta1_power=tf.pow(tf.cast(opt.beta_1, dtype), t),
+                beta2_power=tf.pow(tf.cast(opt.beta_2, dtype), t),
+                lr=tf.cast(learning_rate, dtype),
+                beta1=tf.cast(opt.beta_1, dtype),
+                beta2=tf.cast(opt.beta_2, dtype),
+                epsilon=tf.cast(opt.epsilon, dtype),
+                grad=tf.cast(gradient, dtype),
+            )
     elif type(opt) is keras.optimizers.SGD and not opt.nesterov:
+
         def update_step(gradient, variable, learning_rate):
             dtype = variable.dtype
             lr, gradient = tf.cast(learning_rate, dtype), tf.cast(gradient, dtype)
             if opt.momentum:
                 accum = opt.momentums[opt._get_variable_index(variable)].value.handle
-                raw.ResourceApplyKerasMomentum(var=variable.handle, accum=accum, lr=lr, grad=gradient,
-                                               momentum=tf.cast(opt.momentum, dtype))
+                raw.ResourceApplyKerasMomentum(
+                    var=variable.handle, accum=accum, lr=lr, grad=gradient, momentum=tf.cast(opt.momentum, dtype)
+                )
             else:
                 raw.ResourceApplyGradientDescent(var=variable.handle, alpha=lr, delta=gradient)
     else:
@@ -124,8 +139,9 @@ class KerasEngine:
 
     HELDOUT_BATCH = 4096  # rows per step when measuring the held-out set
 
-    def __init__(self, config: RunConfig, n_inputs: int, n_classes: int, scale: float, offset: float,
-                 fused_updates: bool = True):
+    def __init__(
+        self, config: RunConfig, n_inputs: int, n_classes: int, scale: float, offset: float, fused_updates: bool = True
+    ):
         self.config, self.n_classes = config, n_classes
         self.model = build_model(config, n_inputs, n_classes, scale, offset)
         params_x_batch = self.model.count_params() * config.batch_size
@@ -134,7 +150,9 @@ class KerasEngine:
         _skip_single_replica_all_reduce(opt)
         self.fused_updates = fused_updates and _fuse_updates(opt)
         self.model.compile(
-            optimizer=opt, loss=loss(config), metrics=[keras.metrics.CategoricalAccuracy(name="accuracy")],
+            optimizer=opt,
+            loss=loss(config),
+            metrics=[keras.metrics.CategoricalAccuracy(name="accuracy")],
             steps_per_execution=self.steps_per_execution,
         )
         self.epochs_done = 0
@@ -152,21 +170,37 @@ class KerasEngine:
     def learning_rate(self, value: float) -> None:
         self.model.optimizer.learning_rate.assign(value)
 
-    def train_epoch(self, x, y, val=None, on_progress: Callable[[float], None] | None = None,
-                    should_stop: Callable[[], bool] | None = None) -> dict:
+    def train_epoch(
+        self,
+        x,
+        y,
+        val=None,
+        on_progress: Callable[[float], None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> dict:
         """One epoch of model.fit; returns loss, accuracy, val_loss, val_accuracy, steps, stopped."""
         steps = -(-len(x) // self.config.batch_size)
         hooks = _Hooks(steps, on_progress, should_stop)
         validation = self._heldout_dataset(*val) if val is not None and len(val[0]) else None
         hist = self.model.fit(
-            self._epoch_batches(x, y), epochs=self.epochs_done + 1, initial_epoch=self.epochs_done,
-            validation_data=validation, callbacks=[hooks], verbose=0, shuffle=False,
+            self._epoch_batches(x, y),
+            epochs=self.epochs_done + 1,
+            initial_epoch=self.epochs_done,
+            validation_data=validation,
+            callbacks=[hooks],
+            verbose=0,
+            shuffle=False,
         ).history
         self.epochs_done += 1
         last = {k: float(v[-1]) for k, v in hist.items()}
-        return {"loss": last["loss"], "accuracy": last["accuracy"], "val_loss": last.get("val_loss"),
-                "val_accuracy": last.get("val_accuracy"), "steps": hooks.done,
-                "stopped": bool(self.model.stop_training)}
+        return {
+            "loss": last["loss"],
+            "accuracy": last["accuracy"],
+            "val_loss": last.get("val_loss"),
+            "val_accuracy": last.get("val_accuracy"),
+            "steps": hooks.done,
+            "stopped": bool(self.model.stop_training),
+        }
 
     def evaluate(self, x, y) -> tuple[float, float]:
         loss_value, acc = self.model.evaluate(self._heldout_dataset(x, y), verbose=0)
@@ -197,8 +231,9 @@ class KerasEngine:
         order = np.random.default_rng([self.config.seed, self.epochs_done]).permutation(len(x)).astype(np.int32)
         xs, ys = tf.gather(xt, order), tf.gather(yt, order)
         full = len(x) // batch * batch
-        batches = tf.data.Dataset.from_tensor_slices((tf.reshape(xs[:full], (-1, batch, xs.shape[1])),
-                                                      tf.reshape(ys[:full], (-1, batch, ys.shape[1]))))
+        batches = tf.data.Dataset.from_tensor_slices(
+            (tf.reshape(xs[:full], (-1, batch, xs.shape[1])), tf.reshape(ys[:full], (-1, batch, ys.shape[1])))
+        )
         if full < len(x):  # the last, smaller batch
             batches = batches.concatenate(tf.data.Dataset.from_tensors((xs[full:], ys[full:])))
         return batches.prefetch(2)
@@ -210,7 +245,8 @@ class KerasEngine:
                 return dataset
         xt, yt, size = tf.constant(x), tf.constant(self._onehot(y)), self.HELDOUT_BATCH
         dataset = tf.data.Dataset.range(-(-len(x) // size)).map(
-            lambda i: (xt[i * size:(i + 1) * size], yt[i * size:(i + 1) * size]))
+            lambda i: (xt[i * size : (i + 1) * size], yt[i * size : (i + 1) * size])
+        )
         self._heldout = [*self._heldout[-1:], (x, y, dataset)]
         return dataset
 

@@ -13,12 +13,14 @@ Two things make it fast without changing what it computes:
 - the compiled chunk is traced once per network shape and shared by every run of that shape
   (the variables are passed in as arguments), so a second run does not trace again.
 """
+
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections import OrderedDict
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import tensorflow as tf
@@ -52,7 +54,7 @@ class ScratchMLP(tf.Module):
         sizes = config.layer_sizes(n_inputs, n_classes)
         self.activations = [ACTIVATIONS[spec.activation] for spec in config.layers]
         self.W, self.b = [], []
-        for fan_in, fan_out in zip(sizes, sizes[1:]):
+        for fan_in, fan_out in itertools.pairwise(sizes):
             self.W.append(tf.Variable(init_weights(self.rng, config.initializer, fan_in, fan_out)))
             bias = self.rng.normal((fan_out,)) if config.bias_initializer == "normal" else tf.zeros(fan_out)
             self.b.append(tf.Variable(bias))
@@ -112,7 +114,7 @@ class ScratchMLP(tf.Module):
             else:  # adam: moving averages of g and g^2; bias correction folded into the step size
                 m.assign(0.9 * m + 0.1 * g)
                 v.assign(0.999 * v + 0.001 * tf.square(g))
-                step_size = lr * tf.sqrt(1.0 - 0.999 ** self.t) / (1.0 - 0.9 ** self.t)
+                step_size = lr * tf.sqrt(1.0 - 0.999**self.t) / (1.0 - 0.9**self.t)
                 p.assign_sub(step_size * m / (tf.sqrt(v) + 1e-7))
 
     def apply_gradients_fused(self, grads: list[tf.Tensor]) -> None:
@@ -123,15 +125,26 @@ class ScratchMLP(tf.Module):
             if opt == "sgd":  # w -= lr * g
                 raw.ResourceApplyGradientDescent(var=p.handle, alpha=lr, delta=g)
             elif opt == "momentum":  # m = mu * m - lr * g;  w += m
-                raw.ResourceApplyKerasMomentum(var=p.handle, accum=m.handle, lr=lr, grad=g,
-                                               momentum=self.config.momentum)
+                raw.ResourceApplyKerasMomentum(
+                    var=p.handle, accum=m.handle, lr=lr, grad=g, momentum=self.config.momentum
+                )
             elif opt == "rmsprop":  # v = 0.9 v + 0.1 g^2;  step m = lr * g / sqrt(v + eps);  w -= m
-                raw.ResourceApplyRMSProp(var=p.handle, ms=v.handle, mom=m.handle, lr=lr, rho=0.9, momentum=0.0,
-                                         epsilon=1e-7, grad=g)
+                raw.ResourceApplyRMSProp(
+                    var=p.handle, ms=v.handle, mom=m.handle, lr=lr, rho=0.9, momentum=0.0, epsilon=1e-7, grad=g
+                )
             else:  # adam, with the bias corrections computed from 0.9^t and 0.999^t
-                raw.ResourceApplyAdam(var=p.handle, m=m.handle, v=v.handle, beta1_power=0.9 ** self.t,
-                                      beta2_power=0.999 ** self.t, lr=lr, beta1=0.9, beta2=0.999, epsilon=1e-7,
-                                      grad=g)
+                raw.ResourceApplyAdam(
+                    var=p.handle,
+                    m=m.handle,
+                    v=v.handle,
+                    beta1_power=0.9**self.t,
+                    beta2_power=0.999**self.t,
+                    lr=lr,
+                    beta1=0.9,
+                    beta2=0.999,
+                    epsilon=1e-7,
+                    grad=g,
+                )
 
     def train_step(self, x: tf.Tensor, y: tf.Tensor, fused: bool = False) -> tuple[tf.Tensor, tf.Tensor]:
         with tf.GradientTape() as tape:
@@ -150,7 +163,7 @@ class ScratchMLP(tf.Module):
         batch = self.config.batch_size
         loss_sum, correct_sum, seen = 0.0, 0.0, 0
         for step in tf.range(first_step, first_step + n_steps):
-            idx = order[step * batch:(step + 1) * batch]
+            idx = order[step * batch : (step + 1) * batch]
             loss, correct = self.train_step(tf.gather(x, idx), tf.gather(y, idx), fused=self.fused)
             n = tf.shape(idx)[0]
             per_sample = loss if self.config.reduction == "sum" else loss * tf.cast(n, tf.float32)
@@ -174,13 +187,20 @@ class ScratchMLP(tf.Module):
     def learning_rate(self, value: float) -> None:
         self.lr.assign(value)
 
-    def train_epoch(self, x, y, val=None, on_progress: Callable[[float], None] | None = None,
-                    should_stop: Callable[[], bool] | None = None) -> dict:
+    def train_epoch(
+        self,
+        x,
+        y,
+        val=None,
+        on_progress: Callable[[float], None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> dict:
         """One shuffled epoch in compiled chunks sized to ~CHUNK_SECONDS each."""
         x, y = self._tensors(x, y)
         steps = -(-int(x.shape[0]) // self.config.batch_size)
-        order = tf.constant(np.random.default_rng([self.config.seed, int(self.t.numpy())]).permutation(int(x.shape[0])),
-                            tf.int32)
+        order = tf.constant(
+            np.random.default_rng([self.config.seed, int(self.t.numpy())]).permutation(int(x.shape[0])), tf.int32
+        )
         done, loss_sum, correct_sum, seen, stopped = 0, 0.0, 0.0, 0, False
         while done < steps:
             n = min(self.steps_per_call, steps - done)
@@ -196,8 +216,14 @@ class ScratchMLP(tf.Module):
             if not np.isfinite(loss_c) or (should_stop and should_stop() and done < steps):
                 stopped = done < steps and np.isfinite(loss_c)
                 break
-        result = {"loss": loss_sum / max(seen, 1), "accuracy": correct_sum / max(seen, 1), "steps": done,
-                  "stopped": stopped, "val_loss": None, "val_accuracy": None}
+        result = {
+            "loss": loss_sum / max(seen, 1),
+            "accuracy": correct_sum / max(seen, 1),
+            "steps": done,
+            "stopped": stopped,
+            "val_loss": None,
+            "val_accuracy": None,
+        }
         if val is not None and len(val[0]):
             result["val_loss"], result["val_accuracy"] = self.evaluate(*val)
         return result
@@ -205,7 +231,7 @@ class ScratchMLP(tf.Module):
     def evaluate(self, x, y) -> tuple[float, float]:
         loss_sum, correct = 0.0, 0.0
         for i in range(0, len(x), EVAL_ROWS):
-            xs, ys = tf.constant(x[i:i + EVAL_ROWS]), tf.constant(y[i:i + EVAL_ROWS], tf.int32)
+            xs, ys = tf.constant(x[i : i + EVAL_ROWS]), tf.constant(y[i : i + EVAL_ROWS], tf.int32)
             loss_c, correct_c = self._call("evaluate", self._state(), xs, ys)
             loss_sum, correct = loss_sum + float(loss_c), correct + float(correct_c)
         return loss_sum / len(x), correct / len(x)
@@ -239,13 +265,22 @@ class ScratchMLP(tf.Module):
     _SHAPE = ("n_classes", "scale", "offset", "activations", "fused")  # plain values baked into the graph
 
     def _state(self) -> dict:
-        return {name: list(value) if isinstance(value, list) else value
-                for name, value in ((n, getattr(self, n)) for n in self._STATE)}
+        return {
+            name: list(value) if isinstance(value, list) else value
+            for name, value in ((n, getattr(self, n)) for n in self._STATE)
+        }
 
     def _shape_key(self) -> tuple:
         """What the compiled graph depends on: the config without per-run fields, sizes, normalization."""
-        neutral = self.config.replace(seed=0, learning_rate=1.0, epochs=1, initializer="glorot",
-                                      bias_initializer="zeros", validation_fraction=0.0, dataset="-")
+        neutral = self.config.replace(
+            seed=0,
+            learning_rate=1.0,
+            epochs=1,
+            initializer="glorot",
+            bias_initializer="zeros",
+            validation_fraction=0.0,
+            dataset="-",
+        )
         return (neutral, tuple(int(W.shape[0]) for W in self.W), self.n_classes, self.scale, self.offset, self.fused)
 
     def _call(self, name: str, *args):

@@ -3,6 +3,7 @@
 Debian's Chromium is used (/usr/bin/chromium); Playwright's own browser download is not needed.
 Every test under tests/browser is marked `browser`.
 """
+
 from __future__ import annotations
 
 import os
@@ -13,8 +14,16 @@ from live_server import LiveServer
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 
 

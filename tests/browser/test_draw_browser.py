@@ -1,4 +1,5 @@
 """The Draw page in a real browser: draw with the mouse on the canvas, read the network's guess."""
+
 import pytest
 
 pytestmark = pytest.mark.browser
@@ -37,7 +38,8 @@ def ink_pixels(page) -> int:
     """Bright pixels on the canvas's drawing layer (0 when it is blank)."""
     return page.locator("canvas.dc-canvas.lower-canvas").evaluate(
         "c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0;"
-        " for (let i = 0; i < d.length; i += 4) if (d[i] > 128) n++; return n; }")
+        " for (let i = 0; i < d.length; i += 4) if (d[i] > 128) n++; return n; }"
+    )
 
 
 def guess(page) -> str:

@@ -1,5 +1,6 @@
 """Models and code out, runs compared: export a script, download the model, change the learning rate
 live, overlay two runs on the Runs page."""
+
 import re
 
 
@@ -35,8 +36,11 @@ def test_live_learning_rate_change_is_marked(page, app_url, screenshots):
     slider.focus()
     slider.press("ArrowLeft")  # 0.001 -> 0.0003
     page.get_by_text("Learning rate → 0.0003").wait_for(timeout=10_000)
-    page.wait_for_function("() => document.querySelectorAll('[data-testid=\"stPlotlyChart\"] path.vline, "
-                           "[data-testid=\"stPlotlyChart\"] .shapelayer path').length >= 2", timeout=120_000)
+    page.wait_for_function(
+        '() => document.querySelectorAll(\'[data-testid="stPlotlyChart"] path.vline, '
+        '[data-testid="stPlotlyChart"] .shapelayer path\').length >= 2',
+        timeout=120_000,
+    )
     page.screenshot(path=screenshots / "train_lr_change.png")
     page.get_by_role("button", name="Stop").click()
     page.get_by_text(re.compile("Stopped after")).wait_for(timeout=60_000)
@@ -54,8 +58,12 @@ def test_runs_page_overlays_selected_runs(page, app_url, screenshots):
         page.mouse.click(box["x"] + 16, box["y"] + 35 * (row + 1) + 17)
         page.wait_for_timeout(800)
     page.screenshot(path=screenshots / "runs_compare.png", full_page=True)
-    page.wait_for_function("() => document.querySelectorAll('[data-testid=\"stPlotlyChart\"] .scatterlayer .trace')"
-                           ".length >= 4", timeout=30_000)
-    traces = page.evaluate("() => document.querySelectorAll('[data-testid=\"stPlotlyChart\"] .scatterlayer .trace').length")
+    page.wait_for_function(
+        "() => document.querySelectorAll('[data-testid=\"stPlotlyChart\"] .scatterlayer .trace').length >= 4",
+        timeout=30_000,
+    )
+    traces = page.evaluate(
+        "() => document.querySelectorAll('[data-testid=\"stPlotlyChart\"] .scatterlayer .trace').length"
+    )
     assert traces == 4  # two runs x (loss, accuracy)
     page.screenshot(path=screenshots / "runs_compare.png", full_page=True)

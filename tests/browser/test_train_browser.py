@@ -1,4 +1,5 @@
 """The Train page in a real Chromium: live curves, the green/red grid, Stop, Step, presenter mode, Runs."""
+
 import re
 import time
 
@@ -31,15 +32,20 @@ def test_live_training_grid_and_stop(page, app_url, screenshots):
     page.get_by_role("heading", name="Train a multilayer perceptron").wait_for()
     page.screenshot(path=screenshots / "train_landing.png")
     page.get_by_role("button", name="Train").click()
-    page.wait_for_function("""() => {
+    page.wait_for_function(
+        """() => {
         const c = document.querySelector('[data-testid="stPlotlyChart"] .scatterlayer .trace');
-        return c && c.querySelectorAll('.points path').length >= 2; }""", timeout=120_000)
+        return c && c.querySelectorAll('.points path').length >= 2; }""",
+        timeout=120_000,
+    )
     assert curve_points(page) >= 2
     colors = caption_colors(page)
     assert len(colors) == 25 and GREEN in colors
     page.get_by_text("Only mistakes").click()
-    page.wait_for_function(f"() => {{ const c = ({GRID_CAPTIONS})(); return c.length > 0 && "
-                           f"c.every(f => f === '{RED}'); }}", timeout=30_000)
+    page.wait_for_function(
+        f"() => {{ const c = ({GRID_CAPTIONS})(); return c.length > 0 && c.every(f => f === '{RED}'); }}",
+        timeout=30_000,
+    )
     assert RED in caption_colors(page)
     page.screenshot(path=screenshots / "train_running.png", full_page=True)
     clicked = time.perf_counter()
@@ -59,9 +65,12 @@ def test_step_trains_one_epoch_then_continues(page, app_url):
     page.get_by_text("Finished 1 epochs").wait_for(timeout=120_000)
     page.get_by_role("button", name="Step").click()
     page.get_by_text("Finished 2 epochs").wait_for(timeout=120_000)
-    page.wait_for_function("""() => {
+    page.wait_for_function(
+        """() => {
         const c = document.querySelector('[data-testid="stPlotlyChart"] .scatterlayer .trace');
-        return c && c.querySelectorAll('.points path').length == 2; }""", timeout=30_000)
+        return c && c.querySelectorAll('.points path').length == 2; }""",
+        timeout=30_000,
+    )
 
 
 def test_presenter_mode_and_runs_page(page, app_url, screenshots):

@@ -1,4 +1,5 @@
 """Uploads in a real browser: a good CSV dataset, bad dataset files, bad model files, an oversized file."""
+
 import io
 
 import numpy as np
@@ -35,15 +36,40 @@ def test_csv_dataset_appears_in_the_picker_and_trains(page, app_url, tmp_path, s
     page.screenshot(path=screenshots / "upload_trained.png")
 
 
-@pytest.mark.parametrize("name, content, message", [
-    ("broken.npz", npz(x_train=np.zeros((5, 28, 28)), y_train=np.zeros(5, int))[:300], "broken.npz"),
-    ("objects.npz", npz(x_train=np.array([{"a": 1}], dtype=object), y_train=np.zeros(1, int),
-                        x_test=np.zeros((1, 4)), y_test=np.zeros(1, int)), "pickles are refused"),
-    ("labels.npz", npz(x_train=np.zeros((6, 4)), y_train=np.array([0, 1, 0, 1, 0, 1]), x_test=np.zeros((2, 4)),
-                       y_test=np.arange(2), class_names=np.array(["a"])), "2 to 100 classes"),
-    ("nan.npz", npz(x_train=np.full((6, 4), np.nan), y_train=np.arange(6) % 2, x_test=np.zeros((2, 4)),
-                    y_test=np.arange(2)), "NaN"),
-])
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("broken.npz", npz(x_train=np.zeros((5, 28, 28)), y_train=np.zeros(5, int))[:300], "broken.npz"),
+        (
+            "objects.npz",
+            npz(
+                x_train=np.array([{"a": 1}], dtype=object),
+                y_train=np.zeros(1, int),
+                x_test=np.zeros((1, 4)),
+                y_test=np.zeros(1, int),
+            ),
+            "pickles are refused",
+        ),
+        (
+            "labels.npz",
+            npz(
+                x_train=np.zeros((6, 4)),
+                y_train=np.array([0, 1, 0, 1, 0, 1]),
+                x_test=np.zeros((2, 4)),
+                y_test=np.arange(2),
+                class_names=np.array(["a"]),
+            ),
+            "2 to 100 classes",
+        ),
+        (
+            "nan.npz",
+            npz(
+                x_train=np.full((6, 4), np.nan), y_train=np.arange(6) % 2, x_test=np.zeros((2, 4)), y_test=np.arange(2)
+            ),
+            "NaN",
+        ),
+    ],
+)
 def test_bad_dataset_files_are_explained(page, app_url, tmp_path, name, content, message):
     path = tmp_path / name
     path.write_bytes(content)
