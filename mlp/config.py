@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from . import limits
+
 CONFIG_VERSION = 1
 
 ACTIVATIONS = ("relu", "sigmoid", "tanh", "linear")
@@ -70,8 +72,9 @@ class RunConfig:
     seed: int = 0
     engine: str = "keras"
 
-    def validated(self, train_size: int | None = None) -> RunConfig:
-        """Return self if every field is in range, else raise ConfigError naming the field."""
+    def validated(self, train_size: int | None = None, n_inputs: int = 784, n_classes: int = 10) -> RunConfig:
+        """Return self if every field is in range and the network fits this server's limits
+        (for a dataset of n_inputs features and n_classes classes), else raise ConfigError naming the field."""
         _choice("dataset", self.dataset, None)
         _choice("normalization", self.normalization, NORMALIZATIONS)
         if not isinstance(self.layers, tuple) or len(self.layers) > MAX_LAYERS:
@@ -96,7 +99,26 @@ class RunConfig:
         _float_range("validation_fraction", self.validation_fraction, 0.0, 0.5)
         _int_range("seed", self.seed, 0, 2**31 - 1)
         _choice("engine", self.engine, ENGINES)
+        self._check_size(n_inputs, n_classes)
         return self
+
+    def _check_size(self, n_inputs: int, n_classes: int) -> None:
+        """Refuse a network too big for a shared server before anything is allocated."""
+        params = self.parameter_count(n_inputs, n_classes)
+        if params > limits.PARAMETERS.value:
+            raise ConfigError(
+                "layers",
+                f"this network has {params:,} parameters; this server allows at most {limits.PARAMETERS.describe()}. "
+                "Use fewer or narrower hidden layers.",
+            )
+        need = self.training_bytes(n_inputs, n_classes)
+        if need > limits.TRAINING_MB.value * 1e6:
+            raise ConfigError(
+                "batch_size",
+                f"training this network with batches of {self.batch_size:,} needs about {limits.mb(need)} of memory; "
+                f"this server allows {limits.TRAINING_MB.describe()} per training. "
+                "Use a smaller batch or narrower layers.",
+            )
 
     def replace(self, **changes: Any) -> RunConfig:
         return dataclasses.replace(self, **changes)
@@ -172,6 +194,14 @@ class RunConfig:
     def parameter_count(self, n_inputs: int = 784, n_classes: int = 10) -> int:
         sizes = self.layer_sizes(n_inputs, n_classes)
         return sum(a * b + b for a, b in itertools.pairwise(sizes))
+
+    def training_bytes(self, n_inputs: int = 784, n_classes: int = 10) -> int:
+        """A generous estimate of one training's working memory: weights, gradients, optimizer slots and
+        the kept best weights (6 floats per parameter), plus the activations of a batch forward and back
+        (the held-out set is measured in batches of at least 4,096 rows)."""
+        rows = max(self.batch_size, 4096)
+        width = n_inputs + sum(layer.units for layer in self.layers) + n_classes
+        return 4 * (6 * self.parameter_count(n_inputs, n_classes) + 3 * rows * width)
 
     def summary(self, n_inputs: int = 784, n_classes: int = 10) -> list[dict[str, Any]]:
         """One row per dense layer: name, shape, activation, parameters."""

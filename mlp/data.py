@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import math
 import os
 import tempfile
 import threading
@@ -19,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from . import limits
 
 ASSETS = Path(__file__).parent / "assets"
 KERAS_BASE = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
@@ -170,6 +173,14 @@ def _from_npz(info: DatasetInfo, path: Path, source: str) -> Dataset:
     return _make(info, read_npz(path), source, str(path))
 
 
+def load_sample(name: str) -> Dataset:
+    """The bundled sample of a built-in dataset, whatever the data dir and the cache hold."""
+    if name not in DATASETS:
+        raise DataError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
+    info = DATASETS[name]
+    return _from_npz(info, info.sample_path, "sample")
+
+
 def _make(info: DatasetInfo, arrays: dict[str, np.ndarray], source: str, origin: str) -> Dataset:
     arrays = check_arrays(arrays, n_classes=len(info.class_names), where=origin, image_shape=(28, 28))
     return Dataset(info.name, info.title, info.class_names, source=source, origin=origin, **arrays)
@@ -180,13 +191,18 @@ KEYS = ("x_train", "y_train", "x_test", "y_test")
 
 
 def read_npz(path, label: str | None = None) -> dict[str, np.ndarray]:
-    """Read the four Keras arrays from an .npz path or file object (no pickles); DataError says what is wrong."""
+    """Read the four Keras arrays from an .npz path or file object (no pickles); DataError says what is wrong.
+
+    The array headers are checked against the server's limits before any array is read (see npz_headers)."""
     label = label or Path(path).name
     try:
+        headers = npz_headers(path, label)
+        missing = [k for k in KEYS if k not in headers]
+        if missing:
+            raise DataError(f"{label}: missing array(s) {', '.join(missing)}; expected {', '.join(KEYS)}")
+        if hasattr(path, "seek"):
+            path.seek(0)
         with np.load(path, allow_pickle=False) as f:
-            missing = [k for k in KEYS if k not in f.files]
-            if missing:
-                raise DataError(f"{label}: missing array(s) {', '.join(missing)}; expected {', '.join(KEYS)}")
             return {k: f[k] for k in KEYS}
     except DataError:
         raise
@@ -198,6 +214,41 @@ def read_npz(path, label: str | None = None) -> dict[str, np.ndarray]:
         raise DataError(f"{label}: not a readable .npz file ({exc})") from None
     except (OSError, EOFError, zipfile.BadZipFile) as exc:
         raise DataError(f"{label}: corrupt or truncated .npz file ({exc})") from None
+
+
+def npz_headers(path, label: str) -> dict[str, tuple[tuple[int, ...], np.dtype]]:
+    """{array name: (shape, dtype)} of an .npz, read from each member's .npy header only.
+
+    A small .npz can hold gigabytes of zeros (they compress to almost nothing) or an absurdly wide
+    array; np.load would allocate it all. Sizes are checked here first: object arrays, more than
+    limits.FEATURES values per row, or more than limits.DATA_MB in all raise DataError."""
+    headers, total = {}, 0
+    with zipfile.ZipFile(path) as archive:
+        for member in archive.infolist():
+            if not member.filename.endswith(".npy"):
+                continue
+            with archive.open(member) as f:
+                fmt = np.lib.format
+                version = fmt.read_magic(f)
+                read_header = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
+                shape, _, dtype = read_header(f)
+            name = member.filename[:-4]
+            if dtype.hasobject:
+                raise DataError(f"{label}: {name} contains object arrays (pickles are refused for safety)")
+            features = math.prod(shape[1:])
+            if name.startswith("x_") and features > limits.FEATURES.value:
+                raise DataError(
+                    f"{label}: {name} has {features:,} features per row; this server allows at most "
+                    f"{limits.FEATURES.describe()}"
+                )
+            total += math.prod(shape) * dtype.itemsize
+            headers[name] = (shape, dtype)
+    if total > limits.DATA_MB.value * 1e6:
+        raise DataError(
+            f"{label}: the arrays would take {limits.mb(total)} in memory once decompressed; this server allows "
+            f"at most {limits.DATA_MB.describe()}"
+        )
+    return headers
 
 
 def _read_idx(path: Path) -> np.ndarray:
@@ -329,6 +380,11 @@ def from_upload(filename: str, content: bytes, seed: int = 0) -> Dataset:
     """A Dataset from an uploaded .npz (x_train, y_train, x_test, y_test[, class_names]) or a CSV
     with a label column followed by pixel/feature columns (split 85/15 into train and test)."""
     name = Path(filename).name
+    if len(content) > limits.UPLOAD_MB.value * 1e6:
+        raise DataError(
+            f"{name}: the file has {limits.mb(len(content))}; "
+            f"this server accepts files up to {limits.UPLOAD_MB.describe()}"
+        )
     if name.lower().endswith(".npz"):
         arrays = read_npz(io.BytesIO(content), name)
         with np.load(io.BytesIO(content), allow_pickle=False) as f:
@@ -356,6 +412,7 @@ def from_upload(filename: str, content: bytes, seed: int = 0) -> Dataset:
 
 
 def _read_csv(name: str, content: bytes, seed: int) -> tuple[dict[str, np.ndarray], list[str] | None]:
+    _check_csv_size(name, content)
     lines = content.decode("utf-8", errors="replace").splitlines()
     if not lines:
         raise DataError(f"{name}: the file is empty")
@@ -379,6 +436,21 @@ def _read_csv(name: str, content: bytes, seed: int) -> tuple[dict[str, np.ndarra
     test, train = order[:n_test], order[n_test:]
     y = labels.astype(np.int64)
     return {"x_train": x[train], "y_train": y[train], "x_test": x[test], "y_test": y[test]}, None
+
+
+def _check_csv_size(name: str, content: bytes) -> None:
+    """Count columns (on the first line) and rows before parsing: a short file can be very wide."""
+    end = content.find(b"\n", 0, 10_000_000)
+    columns = content.count(b",", 0, end if end >= 0 else len(content)) + 1
+    rows = content.count(b"\n") + (not content.endswith(b"\n"))
+    if columns - 1 > limits.FEATURES.value:
+        raise DataError(
+            f"{name}: {columns - 1:,} feature columns; this server allows at most {limits.FEATURES.describe()}"
+        )
+    if rows * columns > limits.CSV_CELLS.value:
+        raise DataError(
+            f"{name}: {rows:,} rows x {columns:,} columns; this server reads at most {limits.CSV_CELLS.describe()}"
+        )
 
 
 def _is_number(text: str) -> bool:

@@ -11,18 +11,21 @@ import secrets
 import threading
 import time
 import traceback
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from .config import RunConfig
+from . import limits
+from .config import ConfigError, RunConfig
 from .data import Dataset
 from .evaluate import Evaluation
 from .runs import RunStore, RunStoreError
 
 FINISHED = ("completed", "stopped", "diverged", "failed")
 POOL = 1000  # test images predicted after every epoch for the live grid
+PRUNED_KEPT = 100_000  # ids of pruned jobs remembered (about 100 bytes each)
 
 
 @dataclass
@@ -65,8 +68,9 @@ class Job:
         self.pool = pool  # indices into the test set shown in the grid
         self.run_id: str | None = None
         self.evaluation: Evaluation | None = None  # the whole test set, once finished
-        self.model = None  # keras model, once finished
-        self.training = None  # the mlp.training.Training, once started
+        self._model = None  # keras model for viewers, loaded when first asked for (see `model`)
+        self.training = None  # the mlp.training.Training, once started; released between stretches
+        self.finished_at: float | None = None  # time.time() of the end of the last stretch
         self.target_epochs = config.epochs
         self._elapsed = 0.0  # seconds spent in all stretches (Step adds one)
         self.stop_event = threading.Event()
@@ -86,12 +90,35 @@ class Job:
     def stop(self) -> None:
         self.stop_event.set()
 
+    def snapshot_state(self) -> str:
+        with self._lock:
+            return self._snap.state
+
+    @property
+    def model(self):
+        """The trained Keras model (for the analysis and the Draw page), loaded from the run store or
+        rebuilt from the checkpoint the first time it is asked for; None while training or if neither exists."""
+        if self._model is None and self.finished_at is not None:
+            if self.store and self.run_id and self.store.model_path(self.run_id).exists():
+                self._model = self.store.load_model(self.run_id)
+            elif self.training is not None:
+                self._model = self.training.keras_model()
+        return self._model
+
+    def compact(self) -> None:
+        """Forget what only a Step or a viewer of this job needs (its checkpoint and model): called when
+        its session has moved on to a newer training. History, grid and evaluation stay for reattaching."""
+        if self.finished_at is not None:
+            self.training, self._model = None, None
+
     def resume(self, epochs: int = 1) -> None:
         """Train `epochs` more epochs of the same model (the Step button); the job queues again."""
         if self.snapshot().active:
             raise RuntimeError("this training is still running")
         if self._snap.state in ("diverged", "failed"):
             raise RuntimeError(f"a {self._snap.state} training cannot be continued; start a new one")
+        if self.training is None and self._snap.history:
+            raise RuntimeError("this training is no longer held in memory; start a new one")
         self.target_epochs = len(self.training.history) + epochs if self.training else epochs
         self.stop_event.clear()
         if self.training:
@@ -122,12 +149,19 @@ class Job:
                     return
                 self._train(start)
         except RunStoreError as exc:
-            self._finish("failed", f"Could not save the run: {exc}", start)
+            self._fail(f"Could not save the run: {exc}", start)
+        except ConfigError as exc:  # e.g. a network too big for this server's limits
+            self._fail(f"These settings cannot be trained on this server: {exc}", start)
         except Exception as exc:  # a bug must not kill the server; the viewer sees the message
             traceback.print_exc()
-            self._finish("failed", f"Training failed: {type(exc).__name__}: {exc}", start)
+            self._fail(f"Training failed: {type(exc).__name__}: {exc}", start)
         finally:
             self.manager.release(self)
+            self.manager.prune()
+
+    def _fail(self, message: str, start: float) -> None:
+        self.training = None  # a failed training cannot be continued: free its engine and data at once
+        self._finish("failed", message, start)
 
     def _train(self, start: float) -> None:
         from .evaluate import evaluate
@@ -145,17 +179,17 @@ class Job:
                 stop_event=self.stop_event,
             )
             self._update(heldout=self.training.heldout)
-        training = self.training.run(self.target_epochs)
-        self.model = training.engine.keras_model()
-        self.evaluation = evaluate(self.model, self.data.x_test, self.data.y_test)
+        training = self.training.run(self.target_epochs, max_seconds=limits.TRAINING_SECONDS.value)
+        model, self._model = training.keras_model(), None
+        self.evaluation = evaluate(model, self.data.x_test, self.data.y_test)
         if self.store:
-            self.store.save_model(self.run_id, self.model)
+            self.store.save_model(self.run_id, model)
+        training.release()  # a finished job keeps its history and a checkpoint, not the engine or data copies
+        message = training.message
+        if training.out_of_time:
+            message += f" This server's limit is {limits.TRAINING_SECONDS.describe()}."
         self._finish(
-            training.status,
-            training.message,
-            start,
-            test_loss=self.evaluation.loss,
-            test_accuracy=self.evaluation.accuracy,
+            training.status, message, start, test_loss=self.evaluation.loss, test_accuracy=self.evaluation.accuracy
         )
 
     def _on_progress(self, fraction: float, rate: float) -> None:
@@ -183,6 +217,7 @@ class Job:
                 self.store.set_status(self.run_id, state, message=message, seconds=seconds, **metrics)
             except RunStoreError as exc:
                 message = f"{message} (The run could not be saved: {exc})".strip()
+        self.finished_at = time.time()
         self._update(state=state, message=message, seconds=seconds, epoch_fraction=0.0, eta_seconds=None, **metrics)
 
 
@@ -196,6 +231,7 @@ class JobManager:
         self._running: set[str] = set()
         self._waiting: list[str] = []
         self.jobs: dict[str, Job] = {}
+        self.pruned: OrderedDict[str, str | None] = OrderedDict()  # job id -> its run id, newest last
 
     def submit(
         self, config: RunConfig, data: Dataset, owner: str = "", pool_seed: int = 0, epochs: int | None = None
@@ -207,7 +243,10 @@ class JobManager:
         job = Job(self, config, data, owner, self.store, pool)
         job.target_epochs = epochs or config.epochs
         with self._cond:
+            earlier = [j for j in self.jobs.values() if owner and j.owner == owner]
             self.jobs[job.id] = job
+        for j in earlier:  # the session has moved on: their checkpoints and models are no longer needed
+            j.compact()
         self.enqueue(job)
         return job
 
@@ -218,6 +257,31 @@ class JobManager:
 
     def get(self, job_id: str) -> Job | None:
         return self.jobs.get(job_id)
+
+    def pruned_run(self, job_id: str) -> str | None:
+        """The run id of a job that finished long ago and was dropped from memory (None if unknown)."""
+        with self._cond:
+            return self.pruned.get(job_id)
+
+    def prune(self, keep: int | None = None, max_age: float | None = None) -> list[str]:
+        """Forget finished jobs beyond the newest `keep` or older than `max_age` seconds (defaults: the
+        MLP_KEEP_JOBS and MLP_JOB_HOURS limits). Their runs stay in the run store; `pruned_run` still
+        maps their ids to those runs so an old `?job=` link can say where the results went."""
+        keep = int(limits.KEEP_JOBS.value) if keep is None else keep
+        max_age = limits.JOB_HOURS.value * 3600 if max_age is None else max_age
+        now = time.time()
+        with self._cond:
+            finished = sorted(
+                (j for j in self.jobs.values() if j.finished_at is not None and j.snapshot_state() in FINISHED),
+                key=lambda j: j.finished_at,
+            )
+            old = {j.id for j in finished if now - j.finished_at > max_age}
+            old |= {j.id for j in finished[: max(0, len(finished) - keep)]}
+            for job_id in old:
+                self.pruned[job_id] = self.jobs.pop(job_id).run_id
+            while len(self.pruned) > PRUNED_KEPT:
+                self.pruned.popitem(last=False)
+        return sorted(old)
 
     def queue_position(self, job: Job) -> int:
         """1 for the next to start; 0 when not waiting."""

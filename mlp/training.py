@@ -36,11 +36,25 @@ class EpochLog:
         return asdict(self)
 
 
+@dataclass
+class Checkpoint:
+    """A paused training in plain arrays (weights, optimizer slots, counters): what Step needs to go on,
+    without the engine, its compiled functions or any copy of the data."""
+
+    state: list[np.ndarray]
+
+    @property
+    def nbytes(self) -> int:
+        return sum(a.nbytes for a in self.state)
+
+
 class Training:
     """One run: a config, its data and an engine. `run()` trains all epochs, `epoch()` just one.
 
     status: "ready" -> "running" -> "completed" | "stopped" | "diverged".
     Callbacks run in the training thread: on_epoch(EpochLog), on_progress(fraction, samples/s).
+    `release()` shrinks a paused training to its history and a Checkpoint; the next epoch rebuilds the
+    engine from it, so a server can keep many finished trainings that a Step may still continue.
     """
 
     def __init__(
@@ -52,45 +66,101 @@ class Training:
         on_progress: Callable[[float, float], None] | None = None,
         stop_event: threading.Event | None = None,
     ):
-        self.config = config.validated(train_size=len(data.x_train))
+        self.config = config.validated(len(data.x_train), data.n_features, data.n_classes)
         self.data = data
-        self.x_train, self.y_train, self.x_val, self.y_val = split_validation(
-            data.x_train, data.y_train, config.validation_fraction, config.seed
-        )
-        self.heldout = "validation"  # what the val_* figures are measured on
-        if not len(self.x_val):  # no split: follow the Keras tutorials and watch the test set
-            self.x_val, self.y_val, self.heldout = data.x_test, data.y_test, "test"
-        scale, offset = normalization(config.normalization, self.x_train)
-        self.engine = make_engine(config, data.n_features, data.n_classes, scale, offset)
+        self._split: tuple[np.ndarray, ...] | None = None
+        self.heldout = "test" if self.x_val is data.x_test else "validation"  # what val_* figures measure
+        self.scale, self.offset = normalization(config.normalization, self.x_train)
+        self.engine = make_engine(config, data.n_features, data.n_classes, self.scale, self.offset)
+        self.checkpoint: Checkpoint | None = None  # set while released
         self.on_epoch, self.on_progress = on_epoch, on_progress
         self.stop_event = stop_event or threading.Event()
         self.history: list[EpochLog] = []
         self.status, self.message = "ready", ""
+        self.out_of_time = False  # the last stop came from the time budget, not from a person
+        self._deadline: float | None = None
+        self._budget: float | None = None
         self._last_good = self.engine.get_weights()
         self._pending_lr: float | None = None
         self.lr_changes: list[int] = []  # epochs after which the learning rate was changed
 
+    # --- the data, split lazily (a released training holds no copy) ------------------------------
+    def _arrays(self) -> tuple[np.ndarray, ...]:
+        """(x_train, y_train, x_val, y_val); with no validation split the test set is watched, as the
+        Keras tutorials do."""
+        if self._split is None:
+            d, c = self.data, self.config
+            x, y, x_val, y_val = split_validation(d.x_train, d.y_train, c.validation_fraction, c.seed)
+            self._split = (x, y, x_val, y_val) if len(x_val) else (x, y, d.x_test, d.y_test)
+        return self._split
+
+    x_train = property(lambda self: self._arrays()[0])
+    y_train = property(lambda self: self._arrays()[1])
+    x_val = property(lambda self: self._arrays()[2])
+    y_val = property(lambda self: self._arrays()[3])
+
+    def release(self) -> Checkpoint:
+        """Drop the engine (model, optimizer, compiled functions, data tensors) and the split copies,
+        keeping a Checkpoint to go on from. Only for a paused training."""
+        if self.status == "running":
+            raise RuntimeError("a running training cannot be released")
+        if self.engine is not None:
+            self.checkpoint = Checkpoint(self.engine.export_state())
+            self.engine = None
+        self._split, self._last_good = None, None
+        return self.checkpoint
+
+    def _ensure_engine(self):
+        """The engine, rebuilt from the checkpoint after a release."""
+        if self.engine is None:
+            d = self.data
+            self.engine = make_engine(self.config, d.n_features, d.n_classes, self.scale, self.offset)
+            self.engine.import_state(self.checkpoint.state)
+            self.checkpoint = None
+            self._last_good = self.engine.get_weights()
+        return self.engine
+
+    # --- training ----------------------------------------------------------------------------------
     @property
     def finished(self) -> bool:
         return self.status in ("completed", "stopped", "diverged") or len(self.history) >= self.config.epochs
 
-    def run(self, epochs: int | None = None) -> Training:
-        """Train until `epochs` (default: the config's) are done, a stop is requested, or the loss diverges."""
+    def run(self, epochs: int | None = None, max_seconds: float | None = None) -> Training:
+        """Train until `epochs` (default: the config's) are done, a stop is requested, the loss diverges, or
+        `max_seconds` (a server's budget; None: no limit) have passed, checked between chunks of steps."""
+        self._budget = max_seconds
+        self._deadline = time.perf_counter() + max_seconds if max_seconds is not None else None
+        self.out_of_time = False
         while len(self.history) < (epochs or self.config.epochs) and self.status not in ("stopped", "diverged"):
             self.epoch()
         if self.status == "running":
             self.status = "completed"
         return self
 
+    def _should_stop(self) -> bool:
+        self.out_of_time = self._deadline is not None and time.perf_counter() >= self._deadline
+        return self.stop_event.is_set() or self.out_of_time
+
+    def _stopped_message(self, number: int) -> str:
+        if not self.out_of_time:
+            return f"Stopped during epoch {number}; its weights were kept."
+        return (
+            f"Stopped in epoch {number}: it reached the time limit of {self._budget:g} s per training; "
+            "its weights were kept."
+        )
+
     def epoch(self) -> EpochLog | None:
         """Train exactly one more epoch (the dashboard's Step button); None if it diverged or stopped at once."""
-        if self.stop_event.is_set():
+        if self._should_stop():
             self.status = "stopped"
+            if self.out_of_time:
+                self.message = self._stopped_message(len(self.history) + 1)
             return None
+        engine = self._ensure_engine()
         self.status = "running"
         lr, self._pending_lr = self._pending_lr, None
         if lr is not None:
-            self.engine.learning_rate = lr
+            engine.learning_rate = lr
             self.lr_changes.append(len(self.history))
         start = time.perf_counter()
         n = len(self.x_train)
@@ -100,20 +170,18 @@ class Training:
                 elapsed = time.perf_counter() - start
                 self.on_progress(fraction, fraction * n / elapsed if elapsed > 0 else 0.0)
 
-        result = self.engine.train_epoch(
-            self.x_train, self.y_train, (self.x_val, self.y_val), progress, self.stop_event.is_set
-        )
+        result = engine.train_epoch(self.x_train, self.y_train, (self.x_val, self.y_val), progress, self._should_stop)
         seconds = time.perf_counter() - start
         number = len(self.history) + 1
         if not all(math.isfinite(v) for v in (result["loss"], result["val_loss"] or 0.0)):
-            self.engine.set_weights(self._last_good)
+            engine.set_weights(self._last_good)
             self.status = "diverged"
             self.message = (
                 f"The loss became NaN or infinite in epoch {number}; the weights from the last "
                 f"finite epoch were kept. {DIVERGED_HINT}"
             )
             return None
-        self._last_good = self.engine.get_weights()
+        self._last_good = engine.get_weights()
         log = EpochLog(
             number,
             result["loss"],
@@ -122,24 +190,29 @@ class Training:
             result["val_accuracy"],
             seconds,
             result["steps"] * self.config.batch_size / seconds if seconds else 0.0,
-            self.engine.learning_rate,
+            engine.learning_rate,
         )
         self.history.append(log)
         if result["stopped"]:
-            self.status, self.message = "stopped", f"Stopped during epoch {number}; its weights were kept."
+            self.status, self.message = "stopped", self._stopped_message(number)
         if self.on_epoch:
             self.on_epoch(log)
         return log
 
     def set_learning_rate(self, value: float) -> None:
         """Change the learning rate from the next epoch on (a live tweak, safe from another thread)."""
-        RunConfig.validated(self.config.replace(learning_rate=value))
+        d = self.data
+        RunConfig.validated(self.config.replace(learning_rate=value), len(d.x_train), d.n_features, d.n_classes)
         self._pending_lr = value
 
     def evaluate_test(self) -> tuple[float, float]:
         """(loss, accuracy) on the test set."""
-        return self.engine.evaluate(self.data.x_test, self.data.y_test)
+        return self._ensure_engine().evaluate(self.data.x_test, self.data.y_test)
+
+    def keras_model(self):
+        """The network as a Keras model taking raw pixels (for saving, evaluating and the Draw page)."""
+        return self._ensure_engine().keras_model()
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Class probabilities for raw-pixel rows."""
-        return self.engine.predict(x)
+        return self._ensure_engine().predict(x)

@@ -218,6 +218,22 @@ class KerasEngine:
     def keras_model(self) -> keras.Model:
         return self.model
 
+    def export_state(self) -> list[np.ndarray]:
+        """Everything training goes on from, as arrays: epochs done, weights, optimizer variables."""
+        opt = self.model.optimizer
+        return [np.asarray(self.epochs_done), *self.model.get_weights(), *(np.asarray(v) for v in opt.variables)]
+
+    def import_state(self, state: list[np.ndarray]) -> None:
+        """The inverse of export_state, into this freshly built engine of the same config."""
+        n_weights = len(self.model.weights)
+        self.epochs_done = int(state[0])
+        self.model.set_weights(state[1 : 1 + n_weights])
+        opt = self.model.optimizer
+        if not opt.built:
+            opt.build(self.model.trainable_variables)
+        for variable, value in zip(opt.variables, state[1 + n_weights :], strict=True):
+            variable.assign(value)
+
     # --- data -------------------------------------------------------------------------------------
     def _onehot(self, y) -> np.ndarray:
         return np.eye(self.n_classes, dtype=np.float32)[y]

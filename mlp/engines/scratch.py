@@ -246,6 +246,18 @@ class ScratchMLP(tf.Module):
         for p, w in zip(self.params, weights):
             p.assign(w)
 
+    def export_state(self) -> list[np.ndarray]:
+        """Everything training goes on from, as arrays: weights, optimizer slots, step count, lr, seed."""
+        return [v.numpy() for v in self._all_variables()]
+
+    def import_state(self, state: list[np.ndarray]) -> None:
+        """The inverse of export_state, into this freshly built engine of the same config."""
+        for variable, value in zip(self._all_variables(), state, strict=True):
+            variable.assign(value)
+
+    def _all_variables(self) -> list[tf.Variable]:
+        return [*self.params, *self.m, *self.v, self.t, self.lr, self.seed]
+
     def keras_model(self):
         """An equivalent keras.Sequential carrying these weights (for saving and the Draw page)."""
         from .keras import build_model
