@@ -7,7 +7,9 @@ import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 from mlp import data, drawing, plots
-from mlp.runs import ModelError, RunStoreError, load_model, load_model_bytes
+from mlp.models import ModelError, load_model, load_model_bytes
+from mlp.pretrained import PRETRAINED
+from mlp.runs import RunStoreError
 from pages._common import ensure_shell, run_store
 
 ensure_shell()
@@ -30,7 +32,7 @@ STYLE = """<style>
 @st.cache_resource(show_spinner="Loading the pretrained model…")
 def bundled_model():
     """The pretrained digit model, shared by every session (read-only)."""
-    return load_model(data.ASSETS / "digits.keras", n_inputs=784, n_classes=10)
+    return load_model(PRETRAINED, n_inputs=784, n_classes=10)
 
 
 def saved_runs() -> dict[str, str]:

@@ -7,7 +7,8 @@ import pandas as pd
 import streamlit as st
 
 from mlp import data, plots
-from mlp.runs import ModelError, RunStoreError, load_model_bytes
+from mlp.models import ModelError, load_model_bytes
+from mlp.runs import RunStoreError
 from pages._common import ensure_shell, run_store, session_owner, show_analysis
 
 ensure_shell()
