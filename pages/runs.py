@@ -31,7 +31,7 @@ def runs_table(runs) -> pd.DataFrame:
                 "run": run.id,
                 "status": run.state,
                 "dataset": run.config.dataset,
-                "architecture": "-".join(str(s) for s in run.config.layer_sizes()),
+                "architecture": run.config.architecture(),
                 "engine": run.config.engine,
                 "optimizer": run.config.optimizer,
                 "lr": run.config.learning_rate,
