@@ -142,7 +142,7 @@ def test_train_one_epoch_then_results_grid_and_runs_page():
     acc = next(m for m in at.metric if m.label == "Test accuracy").value
     assert float(acc.rstrip("%")) > 80
     assert len(at.get("plotly_chart")) >= 6  # curves, grid, probabilities, confusion, per-class, weights/mistakes
-    assert at.session_state["latest_model"]["dataset"] == "mnist"
+    assert at.session_state["workbench"].latest_model.dataset == "mnist"
     assert "job" in at.query_params
     at.switch_page("pages/runs.py").run()
     assert not at.exception
