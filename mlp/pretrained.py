@@ -42,7 +42,7 @@ def train_pretrained(
     augmented = replace(mnist, x_train=x, y_train=np.tile(mnist.y_train, copies + 1))
     config = preset("default").replace(epochs=epochs, dropout=0.2, seed=seed, validation_fraction=0.0)
     training = Training(config, augmented, on_epoch=on_epoch).run()
-    model = training.engine.keras_model()
+    model = training.keras_model()
     bare = model.__class__.from_config(model.get_config())
     bare.set_weights(model.get_weights())
     return bare, training.evaluate_test()[1]

@@ -26,6 +26,14 @@ def same_model(a: RunConfig, b: RunConfig) -> bool:
     return a.replace(epochs=1, learning_rate=1.0) == b.replace(epochs=1, learning_rate=1.0)
 
 
+def running_rate(job: Job) -> float | None:
+    """The learning rate a job's training uses now; None without an engine (not started yet, or finished
+    and released), when there is nothing to change."""
+    training = job.training
+    engine = training.engine if training is not None else None
+    return engine.learning_rate if engine is not None else None
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What a Train / Step / Stop press did.
@@ -169,7 +177,8 @@ class Workbench:
     def change_learning_rate(self, job: Job, value: float) -> bool:
         """Send the live slider's value to a running job once: the slider keeps its value over reruns,
         and until the next epoch the engine still reports the old rate. True when sent."""
-        if math.isclose(value, job.training.engine.learning_rate, rel_tol=1e-3) or self._lr_sent == (job.id, value):
+        current = running_rate(job)
+        if current is None or math.isclose(value, current, rel_tol=1e-3) or self._lr_sent == (job.id, value):
             return False
         self._lr_sent = (job.id, value)
         job.set_learning_rate(value)

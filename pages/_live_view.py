@@ -9,7 +9,7 @@ import streamlit as st
 
 from mlp import plots
 from mlp.jobs import Job, Snapshot
-from mlp.session import Workbench
+from mlp.session import Workbench, running_rate
 from pages._common import job_manager, presenting, show_evaluation
 from pages._train_form import LR_STEPS
 
@@ -24,7 +24,7 @@ def live_view(wb: Workbench) -> None:
         return
     snap = job.snapshot()
     status_line(snap, job.target_epochs)
-    if snap.state == "running" and job.training is not None and not presenting():
+    if snap.state == "running" and not presenting():
         lr_tweak(wb, job)
     if snap.history:
         curves = memo(
@@ -41,7 +41,9 @@ def live_view(wb: Workbench) -> None:
 
 
 def lr_tweak(wb: Workbench, job: Job) -> None:
-    current = job.training.engine.learning_rate
+    current = running_rate(job)
+    if current is None:
+        return
     steps = sorted({*LR_STEPS, job.config.learning_rate})
     new = st.select_slider(
         "Change the learning rate from the next epoch",

@@ -9,7 +9,7 @@ import pytest
 from mlp.config import LayerSpec, RunConfig
 from mlp.jobs import JobManager
 from mlp.runs import RunStore
-from mlp.session import Workbench, same_model
+from mlp.session import Workbench, running_rate, same_model
 
 FAST = RunConfig(dataset="upload:small", layers=(LayerSpec(16),), epochs=1, engine="scratch")
 
@@ -70,14 +70,15 @@ def test_train_twice_is_refused_while_active_and_the_live_rate_is_sent_once(benc
     assert again.action == step.action == "refused" and "already running" in again.message
     assert again.job is step.job is first.job and bench.job_id == first.job.id
     job = first.job
-    while job.training is None or job.snapshot().state != "running":
+    while running_rate(job) is None or job.snapshot().state != "running":
         time.sleep(0.02)
-    assert not bench.change_learning_rate(job, job.training.engine.learning_rate)  # no change
+    assert not bench.change_learning_rate(job, running_rate(job))  # no change
     assert bench.change_learning_rate(job, 0.01)
     assert not bench.change_learning_rate(job, 0.01)  # the slider keeps its value over reruns
     stop = bench.stop()
     assert stop.action == "stopping" and stop.job is job and stop.message.startswith("Stopping")
     assert wait(job).state == "stopped"
+    assert running_rate(job) is None and not bench.change_learning_rate(job, 0.1)  # released: nothing to change
 
 
 def test_stop_with_nothing_running(bench):
