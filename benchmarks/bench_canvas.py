@@ -23,8 +23,8 @@ from PIL import Image
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from mlp import data, drawing
-from mlp.__main__ import PRETRAINED
-from mlp.runs import load_model
+from mlp.models import load_model
+from mlp.pretrained import PRETRAINED
 
 TARGET_P95_MS = 50.0
 CANVAS = 280

@@ -21,9 +21,8 @@ from .config import (
     layers_from_text,
 )
 from .presets import PRESETS, preset
+from .pretrained import PRETRAINED, train_pretrained
 from .runs import RunStore, RunStoreError
-
-PRETRAINED = data.ASSETS / "digits.keras"
 
 
 class CliError(Exception):
@@ -215,43 +214,23 @@ def cmd_make_sample(args) -> int:
 
 
 def cmd_make_pretrained(args) -> int:
-    """Train the Draw page's model: the default preset (784-128-128-10) with dropout 0.2 on MNIST
-    plus distorted copies of it.
-
-    Canvas drawings are shifted, scaled, slanted and bolder than MNIST digits; `drawing.jitter`
-    copies (seeded) teach the model that variety. The file is saved without optimizer state (< 1 MB).
-    """
-    from dataclasses import replace
-
-    import keras
-    import numpy as np
-
-    from .drawing import jitter
-    from .training import Training
-
+    """Train the Draw page's model (the recipe is mlp.pretrained) and save it to --out."""
     ds = data.load("mnist", args.data_dir, download=False)
     if ds.source != "full":
         raise CliError("make-pretrained needs the full MNIST: pass --data-dir or set MLP_DATA_DIR")
     if args.copies < 0:
         raise CliError("--copies must be 0 or more")
-    keras.utils.set_random_seed(args.seed)  # the shuffling; initializers are seeded by the config
-    x = np.concatenate([ds.x_train, *(jitter(ds.x_train, seed=args.seed + 1 + i) for i in range(args.copies))])
-    augmented = replace(ds, x_train=x, y_train=np.tile(ds.y_train, args.copies + 1))
-    config = preset("default").replace(epochs=args.epochs, dropout=0.2, seed=args.seed)
-    training = Training(
-        config,
-        augmented,
-        on_epoch=lambda log: print(
-            f"epoch {log.epoch}: train acc {log.accuracy:.4f}, {training.heldout} acc {log.val_accuracy:.4f}"
-        ),
+    n = len(ds.x_train)
+    print(f"training on {n * (args.copies + 1):,} images ({n:,} MNIST + {args.copies} distorted copies)")
+    model, accuracy = train_pretrained(
+        ds,
+        epochs=args.epochs,
+        copies=args.copies,
+        seed=args.seed,
+        on_epoch=lambda log: print(f"epoch {log.epoch}: train acc {log.accuracy:.4f}, test acc {log.val_accuracy:.4f}"),
     )
-    print(f"training on {len(x):,} images ({len(ds.x_train):,} MNIST + {args.copies} distorted copies)")
-    training.run()
-    model = training.engine.keras_model()
-    bare = model.__class__.from_config(model.get_config())  # uncompiled: saved without optimizer state
-    bare.set_weights(model.get_weights())
-    bare.save(args.out)
-    print(f"{args.out}: test accuracy {training.evaluate_test()[1]:.4f}, {os.path.getsize(args.out) / 1e3:.0f} kB")
+    model.save(args.out)
+    print(f"{args.out}: test accuracy {accuracy:.4f}, {os.path.getsize(args.out) / 1e3:.0f} kB")
     return 0
 
 

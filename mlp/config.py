@@ -191,6 +191,10 @@ class RunConfig:
     def layer_sizes(self, n_inputs: int = 784, n_classes: int = 10) -> list[int]:
         return [n_inputs, *(layer.units for layer in self.layers), n_classes]
 
+    def architecture(self, n_inputs: int = 784, n_classes: int = 10, sep: str = "-") -> str:
+        """The layer widths as one label: '784-128-128-10' (or '784 → 128 → 128 → 10' with sep=' → ')."""
+        return sep.join(str(s) for s in self.layer_sizes(n_inputs, n_classes))
+
     def parameter_count(self, n_inputs: int = 784, n_classes: int = 10) -> int:
         sizes = self.layer_sizes(n_inputs, n_classes)
         return sum(a * b + b for a, b in itertools.pairwise(sizes))
@@ -215,7 +219,7 @@ class RunConfig:
 
     def describe(self) -> str:
         """Short human label, e.g. 'mnist 784-128-128-10 relu adam lr=0.001'."""
-        arch = "-".join(str(s) for s in self.layer_sizes())
+        arch = self.architecture()
         acts = sorted({layer.activation for layer in self.layers}) or ["none"]
         return f"{self.dataset} {arch} {'/'.join(acts)} {self.optimizer} lr={self.learning_rate:g}"
 

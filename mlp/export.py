@@ -115,7 +115,7 @@ def script(config: RunConfig, filename: str = "train_mlp.py") -> str:
         class_names=list(info.class_names),
         norm_text=norm_text,
         norm_code=norm_code,
-        arch="-".join(str(s) for s in config.layer_sizes(n_inputs, n_classes)),
+        arch=config.architecture(n_inputs, n_classes),
         init_code=init_code,
         layer_code="\n".join(lines) + "\n",
         optimizer=OPTIMIZERS[config.optimizer].format(lr=f"{config.learning_rate:g}", momentum=f"{config.momentum:g}"),

@@ -13,12 +13,12 @@ import secrets
 import tempfile
 import time
 import uuid
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .config import ConfigError, RunConfig
+from .models import load_model
 
 RUN_ID = re.compile(r"^\d{8}-\d{6}-[0-9a-f]{6}$")
 PROCESS_TOKEN = uuid.uuid4().hex  # tells this process's running runs from a crashed server's
@@ -27,10 +27,6 @@ ACTIVE = ("queued", "running")
 
 class RunStoreError(RuntimeError):
     """The run store cannot read or write (bad run id, missing run, full disk, read-only folder)."""
-
-
-class ModelError(ValueError):
-    """A model file cannot be used (not a Keras file, unsafe, or the wrong shape)."""
 
 
 @dataclass(frozen=True)
@@ -130,6 +126,7 @@ class RunStore:
         return self._dir(run_id) / "model.keras"
 
     def load_model(self, run_id: str):
+        """The run's model, through the same safe loader as uploads (raises mlp.models.ModelError)."""
         return load_model(self.model_path(run_id))
 
     # --- files ------------------------------------------------------------------------------
@@ -168,39 +165,3 @@ def _alive(status: dict) -> bool:
         return True
     except (OSError, TypeError, ValueError):
         return False
-
-
-def load_model(path: str | os.PathLike, n_inputs: int | None = None, n_classes: int | None = None):
-    """Load a .keras file with safe_mode=True; ModelError explains any refusal or shape mismatch."""
-    from .engines import import_tensorflow
-
-    import_tensorflow()
-    import keras
-
-    if not zipfile.is_zipfile(path):
-        raise ModelError("not a Keras model file (a .keras file is a zip archive of the model's config and weights)")
-    try:
-        model = keras.saving.load_model(path, safe_mode=True)
-    except Exception as exc:  # Keras raises many types for bad files; all mean "cannot use this"
-        text = str(exc)
-        if "Lambda" in text or "safe_mode" in text:
-            raise ModelError(
-                "this model contains custom code (e.g. a Lambda layer), refused by Keras safe mode"
-            ) from None
-        raise ModelError(
-            f"not a readable Keras model file ({text.splitlines()[0][:200] if text else type(exc).__name__})"
-        ) from None
-    shape_in, shape_out = tuple(model.input_shape[1:]), tuple(model.output_shape[1:])
-    if (n_inputs and shape_in not in ((n_inputs,), (28, 28))) or len(shape_in) not in (1, 2):
-        raise ModelError(f"the model takes inputs of shape {shape_in}; expected ({n_inputs or 784},) or (28, 28)")
-    if n_classes and shape_out != (n_classes,):
-        raise ModelError(f"the model outputs {shape_out}; this dataset has {n_classes} classes")
-    return model
-
-
-def load_model_bytes(content: bytes, n_inputs: int | None = None, n_classes: int | None = None):
-    """load_model for an uploaded file's bytes (written to a private temporary folder first)."""
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "model.keras"
-        path.write_bytes(content)
-        return load_model(path, n_inputs, n_classes)

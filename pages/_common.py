@@ -1,9 +1,8 @@
-"""Helpers shared by the pages: the server-wide job manager, presenter mode, session identity."""
+"""Helpers shared by the pages: the server-wide job manager, the session's workbench, presenter mode, results."""
 
 from __future__ import annotations
 
 import runpy
-import secrets
 import sys
 import threading
 import time
@@ -15,6 +14,7 @@ from mlp import plots
 from mlp.engines import import_tensorflow
 from mlp.jobs import JobManager
 from mlp.runs import RunStore
+from mlp.session import Workbench
 
 BASE_CSS = """
 <style>
@@ -79,11 +79,11 @@ def run_store() -> RunStore:
     return job_manager().store
 
 
-def session_owner() -> str:
-    """A random id for this browser session (runs it creates can be deleted only by it)."""
-    if "owner" not in st.session_state:
-        st.session_state.owner = secrets.token_urlsafe(9)
-    return st.session_state.owner
+def workbench() -> Workbench:
+    """This browser session's settings, datasets, job and results: one object in st.session_state."""
+    if "workbench" not in st.session_state:
+        st.session_state.workbench = Workbench(job_manager())
+    return st.session_state.workbench
 
 
 def presenting() -> bool:
@@ -103,7 +103,18 @@ def presenter_toggle() -> None:
         del st.query_params["present"]
 
 
-def show_analysis(ev, ds, model, key: str = "") -> None:
+def show_evaluation(ev, ds, model, key: str = "", delta: str | None = None, seconds: float | None = None) -> None:
+    """The test-set figures, then the analysis: one layout for a finished training, a saved run and an
+    uploaded model. `key` keeps the charts of several evaluations on one page apart."""
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Test accuracy", f"{ev.accuracy:.2%}", delta)
+    c2.metric("Test loss", f"{ev.loss:.4f}")
+    if seconds is not None:
+        c3.metric("Training time", f"{seconds:.1f}s")
+    _analysis(ev, ds, model, key)
+
+
+def _analysis(ev, ds, model, key: str) -> None:
     """Confusion matrix, per-class accuracy, most-confident mistakes and first-layer weights."""
     left, right = st.columns(2)
     with left:

@@ -7,8 +7,9 @@ import pandas as pd
 import streamlit as st
 
 from mlp import data, plots
-from mlp.runs import ModelError, RunStoreError, load_model_bytes
-from pages._common import ensure_shell, run_store, session_owner, show_analysis
+from mlp.models import ModelError, load_model_bytes
+from mlp.runs import RunStoreError
+from pages._common import ensure_shell, run_store, show_evaluation, workbench
 
 ensure_shell()
 
@@ -30,14 +31,14 @@ def runs_table(runs) -> pd.DataFrame:
                 "run": run.id,
                 "status": run.state,
                 "dataset": run.config.dataset,
-                "architecture": "-".join(str(s) for s in run.config.layer_sizes()),
+                "architecture": run.config.architecture(),
                 "engine": run.config.engine,
                 "optimizer": run.config.optimizer,
                 "lr": run.config.learning_rate,
                 "epochs": len(run.history),
                 "test accuracy": run.status.get("test_accuracy"),
                 "seconds": run.status.get("seconds"),
-                "yours": run.status.get("owner") == session_owner(),
+                "yours": run.status.get("owner") == workbench().owner,
             }
             for run in runs
         ]
@@ -70,11 +71,11 @@ def open_run(run) -> None:
             icon=":material/download:",
             key=f"model_{run.id}",
         )
-    if run.status.get("owner") == session_owner() and c3.button(
+    if run.status.get("owner") == workbench().owner and c3.button(
         "Delete this run", icon=":material/delete:", key=f"del_{run.id}"
     ):
         try:
-            run_store().delete(run.id, owner=session_owner())
+            run_store().delete(run.id, owner=workbench().owner)
             st.toast(f"Deleted run {run.id}.")
             st.rerun()
         except RunStoreError as exc:
@@ -91,8 +92,7 @@ def open_run(run) -> None:
         except (OSError, ModelError, RunStoreError) as exc:  # e.g. deleted meanwhile by its owner
             st.warning(f"This run's model cannot be read any more ({exc}).")
             return
-        st.metric("Test accuracy", f"{ev.accuracy:.2%}")
-        show_analysis(ev, data.load(run.config.dataset), model, key=f"{run.id}_")
+        show_evaluation(ev, data.load(run.config.dataset), model, key=f"{run.id}_", seconds=run.status.get("seconds"))
 
 
 def evaluate_upload() -> None:
@@ -110,14 +110,8 @@ def evaluate_upload() -> None:
         from mlp.evaluate import evaluate
 
         ev = evaluate(model, ds.x_test.reshape((-1, *model.input_shape[1:])), ds.y_test)
-        st.metric("Test accuracy", f"{ev.accuracy:.2%}")
-        show_analysis(ev, ds, model, key="upload_")
-        st.session_state.latest_model = {
-            "model": model,
-            "class_names": list(ds.class_names),
-            "dataset": ds.name,
-            "label": f"Uploaded: {file.name}",
-        }
+        show_evaluation(ev, ds, model, key="upload_")
+        workbench().hand_over(model, ds, f"Uploaded: {file.name}")
         st.caption("It is also available on the Draw page for this session.")
 
 

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
+from apptest_helpers import button, metric, number_input, selectbox
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -64,7 +65,7 @@ def test_defaults_show_the_tutorial_network_and_the_sample_notice(monkeypatch):
     monkeypatch.delenv("MLP_DATA_DIR", raising=False)
     at = new_app()
     assert not at.exception
-    params = next(m for m in at.metric if m.label == "Parameters")
+    params = metric(at, "Parameters")
     assert params.value == "118,282"
     assert "bundled sample" in texts(at.info)
 
@@ -73,8 +74,8 @@ def test_preset_fills_the_form():
     at = new_app()
     at.selectbox[0].select("fashion-small").run()
     assert at.radio[0].value == "fashion_mnist"
-    assert [n.value for n in at.number_input if n.label == "Epochs"] == [20]
-    params = next(m for m in at.metric if m.label == "Parameters")
+    assert number_input(at, "Epochs").value == 20
+    params = metric(at, "Parameters")
     assert params.value == f"{784 * 50 + 50 + 50 * 10 + 10:,}"
     assert at.query_params["dataset"] in ("fashion_mnist", ["fashion_mnist"])
 
@@ -92,10 +93,10 @@ def test_preset_fills_the_form():
 )
 def test_invalid_fields_give_a_message_and_disable_train(label, value, field):
     at = new_app()
-    next(n for n in at.number_input if n.label == label).set_value(value).run()
+    number_input(at, label).set_value(value).run()
     assert not at.exception
     assert field in texts(at.error)
-    assert next(b for b in at.button if b.label == "Train").disabled
+    assert button(at, "Train").disabled
 
 
 @pytest.mark.parametrize(
@@ -111,38 +112,38 @@ def test_garbage_or_old_links_fall_back_to_defaults_with_a_message(query):
     at = new_app(query)
     assert not at.exception
     assert "could not be used" in texts(at.warning)
-    assert [n.value for n in at.number_input if n.label == "Epochs"] == [5]
+    assert number_input(at, "Epochs").value == 5
 
 
 def test_link_reproduces_the_setup():
     at = new_app({"v": "1", "epochs": "7", "layers": "64:tanh", "optimizer": "sgd", "learning_rate": "0.1"})
-    assert [n.value for n in at.number_input if n.label == "Epochs"] == [7]
-    assert [s.value for s in at.selectbox if s.label == "Optimizer"] == ["sgd"]
-    params = next(m for m in at.metric if m.label == "Parameters")
+    assert number_input(at, "Epochs").value == 7
+    assert selectbox(at, "Optimizer").value == "sgd"
+    params = metric(at, "Parameters")
     assert params.value == f"{784 * 64 + 64 + 650:,}"
 
 
 def test_stop_when_nothing_runs():
     at = new_app()
-    next(b for b in at.button if b.label == "Stop").click().run()
+    button(at, "Stop").click().run()
     assert not at.exception
     assert "Nothing is training" in texts(at.toast)
 
 
 def test_train_one_epoch_then_results_grid_and_runs_page():
     at = new_app({"v": "1", "epochs": "1", "layers": "32:relu"})
-    next(b for b in at.button if b.label == "Train").click().run()
-    next(b for b in at.button if b.label == "Train").click().run()  # pressed twice quickly
+    button(at, "Train").click().run()
+    button(at, "Train").click().run()  # pressed twice quickly
     assert "already running" in texts(at.toast) or "Finished" in texts(at.success)
     at = wait_finished(at)
     assert not at.exception
     assert "Finished 1 epochs" in texts(at.success)
     labels = [m.label for m in at.metric]
     assert "Test accuracy" in labels
-    acc = next(m for m in at.metric if m.label == "Test accuracy").value
+    acc = metric(at, "Test accuracy").value
     assert float(acc.rstrip("%")) > 80
     assert len(at.get("plotly_chart")) >= 6  # curves, grid, probabilities, confusion, per-class, weights/mistakes
-    assert at.session_state["latest_model"]["dataset"] == "mnist"
+    assert at.session_state["workbench"].latest_model.dataset == "mnist"
     assert "job" in at.query_params
     at.switch_page("pages/runs.py").run()
     assert not at.exception
@@ -189,7 +190,7 @@ def test_learning_rate_ten_diverges_and_is_reported_as_such():
         }
     )
     assert "could not be used" not in texts(at.warning)
-    next(b for b in at.button if b.label == "Train").click().run()
+    button(at, "Train").click().run()
     at = wait_finished(at)
     assert not at.exception
     assert "Diverged" in texts(at.warning) and "learning rate" in texts(at.warning)
@@ -198,14 +199,14 @@ def test_learning_rate_ten_diverges_and_is_reported_as_such():
 
 def test_open_a_run_then_delete_it_while_open():
     at = new_app({"v": "1", "epochs": "1", "layers": "16:relu"})
-    next(b for b in at.button if b.label == "Train").click().run()
+    button(at, "Train").click().run()
     wait_finished(at)
     at.switch_page("pages/runs.py").run()
     run_id = at.dataframe[0].value["run"][0]
     at.selectbox(key="open_run").select(run_id).run()
     assert not at.exception and at.subheader[0].value == f"Run {run_id}"
     assert "Test accuracy" in [m.label for m in at.metric]
-    next(b for b in at.button if b.label == "Delete this run").click().run()
+    button(at, "Delete this run").click().run()
     assert not at.exception
     assert "No runs yet" in texts(at.info)
 

@@ -9,6 +9,8 @@ from mlp.presets import PRESETS, preset
 def test_default_is_the_tutorial_network():
     cfg = RunConfig().validated()
     assert cfg.layer_sizes() == [784, 128, 128, 10]
+    assert cfg.architecture() == "784-128-128-10"
+    assert cfg.architecture(20, 3, sep=" → ") == "20 → 128 → 128 → 3"
     assert cfg.parameter_count() == 118_282
     rows = cfg.summary()
     assert [r["parameters"] for r in rows] == [100_480, 16_512, 1_290]

@@ -5,7 +5,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from mlp import data, drawing
-from mlp.__main__ import PRETRAINED
+from mlp.pretrained import PRETRAINED
 
 CANVAS = 280
 
@@ -144,7 +144,7 @@ def test_jitter_is_seeded_and_keeps_the_format(sample):
 
 def test_bundled_model_reads_real_digits_drawn_on_the_canvas():
     """Round trip: 1,000 MNIST test digits enlarged x10 -> to_mnist -> the bundled model."""
-    from mlp.runs import load_model
+    from mlp.models import load_model
 
     assert PRETRAINED.is_file() and PRETRAINED.stat().st_size < 1_000_000
     model = load_model(PRETRAINED, n_inputs=784, n_classes=10)

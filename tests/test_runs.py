@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from mlp.config import LayerSpec, RunConfig
-from mlp.runs import ModelError, RunStore, RunStoreError, load_model
+from mlp.models import ModelError, load_model
+from mlp.runs import RunStore, RunStoreError
 
 
 def test_create_append_list_load_delete(tmp_path):

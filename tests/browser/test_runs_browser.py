@@ -23,7 +23,7 @@ def test_export_code_and_model_download(page, app_url, tmp_path):
         page.get_by_role("button", name="Download model (.keras)").click()
     path = tmp_path / "model.keras"
     info.value.save_as(path)
-    from mlp.runs import load_model
+    from mlp.models import load_model
 
     model = load_model(path, n_inputs=784, n_classes=10)
     assert model.count_params() == 784 * 32 + 32 + 330

@@ -1,0 +1,159 @@
+"""The Train page's view of a job: status, live curves, the prediction grid, and the results at the end."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import streamlit as st
+
+from mlp import plots
+from mlp.jobs import Job, Snapshot
+from mlp.session import Workbench, running_rate
+from pages._common import job_manager, presenting, show_evaluation
+from pages._train_form import LR_STEPS
+
+
+def live_view(wb: Workbench) -> None:
+    job = wb.current_job()
+    if job is None:
+        st.info(
+            "Choose a preset or edit the network, then press **Train**. The curves gain a point every "
+            "epoch and the grid below turns from red to green as the network learns."
+        )
+        return
+    snap = job.snapshot()
+    status_line(snap, job.target_epochs)
+    if snap.state == "running" and not presenting():
+        lr_tweak(wb, job)
+    if snap.history:
+        curves = memo(
+            "curves",
+            (job.id, len(snap.history), tuple(snap.lr_changes)),
+            lambda: plots.curves(snap.history, snap.heldout, snap.lr_changes),
+        )
+        st.plotly_chart(curves, width="stretch", key="curves", config={"displayModeBar": False})
+    if snap.pool_probabilities is not None and job.data.image_shape:
+        prediction_grid(job, snap)
+    if not snap.active and st.session_state.get("shown_final") != job.id:
+        st.session_state.shown_final = job.id
+        st.rerun()  # redraw the whole page once: results, confusion matrix, weights
+
+
+def lr_tweak(wb: Workbench, job: Job) -> None:
+    current = running_rate(job)
+    if current is None:
+        return
+    steps = sorted({*LR_STEPS, job.config.learning_rate})
+    new = st.select_slider(
+        "Change the learning rate from the next epoch",
+        steps,
+        key=f"live_lr_{job.id}",
+        value=min(steps, key=lambda s: abs(math.log(s) - math.log(current))),
+        format_func=lambda x: f"{x:g}",
+    )
+    if wb.change_learning_rate(job, new):
+        st.toast(f"Learning rate → {new:g} from the next epoch (marked on the charts).")
+
+
+def memo(name: str, key: tuple, build):
+    """This session's last figure called `name`, rebuilt only when `key` changes: the live view reruns
+    twice a second and building Plotly figures costs far more than sending them."""
+    cache = st.session_state.setdefault("figures", {})
+    if name not in cache or cache[name][0] != key:
+        cache[name] = (key, build())
+    return cache[name][1]
+
+
+def status_line(snap: Snapshot, epochs: int) -> None:
+    if snap.state == "queued":
+        st.warning(
+            f"Waiting for a free trainer: position **{snap.queue_position or 1}** in the queue "
+            f"({job_manager().max_parallel} trainings run at once on this server).",
+            icon=":material/hourglass_top:",
+        )
+    elif snap.state == "running":
+        done = len(snap.history)
+        eta = f", about {snap.eta_seconds:.0f}s left" if snap.eta_seconds else ""
+        speed = f"{snap.samples_per_sec:,.0f} samples/s{eta}" if snap.samples_per_sec else "building the model…"
+        st.progress(
+            min(1.0, (done + snap.epoch_fraction) / epochs), text=f"Epoch {min(done + 1, epochs)} of {epochs} · {speed}"
+        )
+    elif snap.state == "completed":
+        st.success(f"Finished {len(snap.history)} epochs in {snap.seconds:.1f}s.", icon=":material/check_circle:")
+    elif snap.state == "stopped":
+        st.info(f"Stopped after {len(snap.history)} epoch(s). {snap.message}", icon=":material/stop_circle:")
+    elif snap.state == "diverged":
+        st.warning(f"**Diverged.** {snap.message}", icon=":material/warning:")
+    else:
+        st.error(snap.message)
+
+
+def prediction_grid(job: Job, snap: Snapshot) -> None:
+    ds = job.data
+    probs = snap.pool_probabilities
+    predicted = probs.argmax(axis=1)
+    truth = ds.y_test[job.pool]
+    default_size = 8 if presenting() else 5
+    c1, c2, c3 = st.columns([2, 1.3, 1.3])
+    size = c1.slider("Grid size", 3, 10, st.session_state.get("grid_size", default_size), key="grid_size")
+    only_wrong = c2.toggle("Only mistakes", key="only_wrong")
+    if c3.button("Reshuffle", icon=":material/shuffle:"):
+        st.session_state.grid_seed = st.session_state.get("grid_seed", 0) + 1
+    order = np.random.default_rng(st.session_state.get("grid_seed", 0)).permutation(len(job.pool))
+    if only_wrong:
+        order = order[predicted[order] != truth[order]]
+    shown = order[: size * size]
+    if not len(shown):
+        st.success("No mistakes among these test images.")
+        return
+    epoch = len(snap.history)
+    grid = memo(
+        "grid",
+        (job.id, epoch, tuple(shown)),
+        lambda: plots.grid(
+            ds.x_test[job.pool[shown]],
+            predicted[shown],
+            truth[shown],
+            ds.class_names,
+            cols=size,
+            image_shape=ds.image_shape,
+            size=110 if size <= 6 else 80,
+        ),
+    )
+    st.plotly_chart(grid, width="stretch", key="grid", config={"displayModeBar": False})
+    pick = st.selectbox(
+        "Show the probabilities of image",
+        range(len(shown)),
+        key="pick",
+        format_func=lambda i: (
+            f"#{i + 1} (row {i // size + 1}, column {i % size + 1}): {ds.class_names[truth[shown[i]]]}"
+        ),
+    )
+    bars = memo(
+        "probs",
+        (job.id, epoch, int(shown[pick])),
+        lambda: plots.probabilities(probs[shown[pick]], ds.class_names, int(truth[shown[pick]])),
+    )
+    st.plotly_chart(bars, width="stretch", key="probs", config={"displayModeBar": False})
+
+
+def results(wb: Workbench, job: Job) -> None:
+    """A finished job's test results (with the change since the previous run) and its model file."""
+    ev = job.evaluation
+    if ev is None:
+        return
+    wb.record_result(job)
+    st.subheader("Results on the test set")
+    previous = wb.previous_result
+    delta = f"{(ev.accuracy - previous.accuracy) * 100:+.2f} pts vs previous run" if previous else None
+    show_evaluation(ev, job.data, job.model, delta=delta, seconds=job.snapshot().seconds)
+    path = job_manager().store.model_path(job.run_id) if job.run_id else None
+    if path is not None and path.exists():
+        st.download_button(
+            "Download model (.keras)",
+            path.read_bytes(),
+            file_name=f"mlp-{job.run_id}.keras",
+            mime="application/octet-stream",
+            icon=":material/download:",
+        )

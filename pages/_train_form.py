@@ -1,0 +1,164 @@
+"""The Train page's form: a widget for every RunConfig field, and the network it describes."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import streamlit as st
+
+from mlp import data
+from mlp.config import (
+    ACTIVATIONS,
+    BIAS_INITIALIZERS,
+    ENGINES,
+    INITIALIZERS,
+    NORMALIZATIONS,
+    OPTIMIZERS,
+    REDUCTIONS,
+    ConfigError,
+    LayerSpec,
+    RunConfig,
+)
+from mlp.presets import PRESETS
+from mlp.session import Workbench
+from pages._common import presenting
+from pages._dataset_choice import dataset_choice
+
+LR_STEPS = [1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
+HEADS = {
+    "softmax + cross-entropy": ("softmax", "crossentropy"),
+    "softmax + MSE": ("softmax", "mse"),
+    "sigmoid + MSE": ("sigmoid", "mse"),
+    "linear + MSE": ("linear", "mse"),
+}
+NORM_LABELS = {"none": "none (raw 0–255)", "unit": "÷255", "zscore": "z-score"}
+ENGINE_LABELS = {"keras": "Keras Sequential", "scratch": "From scratch (tf.Variable)"}
+INIT_LABELS = {"glorot": "Glorot uniform", "he": "He normal", "normal": "N(0, 1)"}
+BIAS_LABELS = {"zeros": "zeros", "normal": "N(0, 1)"}
+
+
+def config_form(wb: Workbench) -> tuple[RunConfig | None, str | None, data.Dataset]:
+    """Widgets for every field, filled from wb.config; returns (validated config or None, error or None, dataset).
+
+    Every widget key ends in the form version. Streamlit keeps a widget's own state by key and ignores a
+    new default value, so a preset, an upload or a link could not refill the form; bumping the version
+    (wb.form_version) gives every widget a new key, and the widgets are rebuilt from the new config.
+    """
+    cfg, v = wb.config, wb.form_version
+    st.selectbox(
+        "Preset",
+        ["(custom)", *PRESETS],
+        key="preset_choice",
+        on_change=lambda: wb.use_preset(st.session_state.preset_choice),
+        help="\n\n".join(f"**{k}**: {d}" for k, (d, _) in PRESETS.items()),
+    )
+    ds = dataset_choice(wb, cfg.dataset, key=f"dataset_{v}")
+
+    st.markdown("**Hidden layers** (add or delete rows)")
+    table = st.data_editor(
+        pd.DataFrame(
+            [{"units": layer.units, "activation": layer.activation} for layer in cfg.layers],
+            columns=["units", "activation"],
+        ),
+        num_rows="dynamic",
+        key=f"layers_{v}",
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "units": st.column_config.NumberColumn("units", step=1, required=True),
+            "activation": st.column_config.SelectboxColumn(
+                "activation", options=ACTIVATIONS, required=True, default="relu"
+            ),
+        },
+    )
+    head_now = next((k for k, hv in HEADS.items() if hv == (cfg.output, cfg.loss)), "softmax + cross-entropy")
+    c1, c2 = st.columns(2)
+    optimizer = c1.selectbox("Optimizer", OPTIMIZERS, index=OPTIMIZERS.index(cfg.optimizer), key=f"opt_{v}")
+    steps = sorted({*LR_STEPS, cfg.learning_rate})
+    lr = c2.select_slider(
+        "Learning rate (log scale)", steps, value=cfg.learning_rate, key=f"lr_{v}", format_func=lambda x: f"{x:g}"
+    )
+    c1, c2 = st.columns(2)
+    batch = c1.number_input("Batch size", value=cfg.batch_size, step=16, key=f"batch_{v}")
+    epochs = c2.number_input("Epochs", value=cfg.epochs, step=1, key=f"epochs_{v}")
+    norm = _radio("Pixel normalization", NORMALIZATIONS, cfg.normalization, NORM_LABELS, f"norm_{v}")
+    engine = _radio("Engine", ENGINES, cfg.engine, ENGINE_LABELS, f"engine_{v}")
+    with st.expander("Advanced", expanded=not presenting()):
+        c1, c2 = st.columns(2)
+        head = c1.selectbox("Output + loss", list(HEADS), index=list(HEADS).index(head_now), key=f"head_{v}")
+        reduction = c2.selectbox("Loss reduction", REDUCTIONS, index=REDUCTIONS.index(cfg.reduction), key=f"red_{v}")
+        init = c1.selectbox(
+            "Weight init",
+            INITIALIZERS,
+            index=INITIALIZERS.index(cfg.initializer),
+            key=f"init_{v}",
+            format_func=INIT_LABELS.get,
+        )
+        bias = c2.selectbox(
+            "Bias init",
+            BIAS_INITIALIZERS,
+            index=BIAS_INITIALIZERS.index(cfg.bias_initializer),
+            key=f"bias_{v}",
+            format_func=BIAS_LABELS.get,
+        )
+        momentum = c1.number_input(
+            "Momentum", value=cfg.momentum, step=0.05, key=f"mom_{v}", disabled=optimizer != "momentum"
+        )
+        seed = c2.number_input("Seed", value=cfg.seed, step=1, key=f"seed_{v}")
+        l2 = c1.number_input("L2", value=cfg.l2, step=1e-4, format="%.5f", key=f"l2_{v}")
+        dropout = c2.number_input("Dropout", value=cfg.dropout, step=0.05, key=f"drop_{v}")
+        val = st.slider(
+            "Validation fraction (0 = watch the test set)",
+            0.0,
+            0.5,
+            float(cfg.validation_fraction),
+            0.05,
+            key=f"val_{v}",
+        )
+    try:
+        layers = tuple(
+            LayerSpec(_whole(row["units"], f"layer {i} units"), str(row["activation"] or "relu"))
+            for i, row in enumerate(table.to_dict("records"), 1)
+        )
+        output, loss = HEADS[head]
+        new = RunConfig(
+            dataset=ds.name,
+            normalization=norm,
+            layers=layers,
+            output=output,
+            loss=loss,
+            reduction=reduction,
+            initializer=init,
+            bias_initializer=bias,
+            optimizer=optimizer,
+            learning_rate=float(lr),
+            momentum=float(momentum),
+            batch_size=_whole(batch, "batch_size"),
+            epochs=_whole(epochs, "epochs"),
+            l2=float(l2),
+            dropout=float(dropout),
+            validation_fraction=float(val),
+            seed=_whole(seed, "seed"),
+            engine=engine,
+        )
+        return new.validated(train_size=int(len(ds.x_train) * (1 - val))), None, ds
+    except ConfigError as exc:
+        return None, str(exc), ds
+
+
+def _radio(label: str, options: tuple[str, ...], value: str, labels: dict[str, str], key: str) -> str:
+    return st.radio(label, options, index=options.index(value), format_func=labels.get, horizontal=True, key=key)
+
+
+def _whole(value, name: str) -> int:
+    if value is None or (isinstance(value, float) and (math.isnan(value) or not value.is_integer())):
+        raise ConfigError(name, f"a whole number; got {value!r}")
+    return int(value)
+
+
+def architecture(cfg: RunConfig, ds: data.Dataset) -> None:
+    params = cfg.parameter_count(ds.n_features, ds.n_classes)
+    st.metric("Parameters", f"{params:,}", help="weights + biases of every dense layer")
+    st.caption(cfg.architecture(ds.n_features, ds.n_classes, sep=" → "))
+    st.dataframe(pd.DataFrame(cfg.summary(ds.n_features, ds.n_classes)), hide_index=True, width="stretch")
