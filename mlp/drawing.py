@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
+from . import limits
+
 SIZE, BOX, CENTRE = 28, 20, 14.0  # MNIST: 28x28 field, 20 px digit box, centre of mass at pixel (14, 14)
 INK = 32  # of 255: fainter pixels (anti-aliasing, noise) do not count as ink
 FULL = 0.5  # more than this fraction of the canvas is ink: "painted full", not a digit
@@ -29,6 +31,11 @@ def ink(rgba: np.ndarray, background: str = "auto") -> np.ndarray:
     if background not in BACKGROUNDS:
         raise ValueError(f"background must be one of {BACKGROUNDS}, got {background!r}")
     img = np.asarray(rgba)
+    if img.ndim >= 2 and img.shape[0] * img.shape[1] > limits.IMAGE_PIXELS.value:
+        raise ValueError(
+            f"the image has {img.shape[0] * img.shape[1]:,} pixels; this server reads at most "
+            f"{limits.IMAGE_PIXELS.describe()}"
+        )
     if img.ndim == 2:
         img = img[..., None]
     if img.ndim != 3 or img.shape[2] not in (1, 3, 4) or min(img.shape[:2]) < 1:

@@ -27,6 +27,7 @@ import numpy as np
 from . import limits
 from .config import ConfigError, RunConfig
 from .data import Dataset
+from .estimate import SpeedModel
 from .evaluate import Evaluation
 from .runs import RunStore, RunStoreError
 
@@ -78,6 +79,7 @@ class Job:
         self._model = None  # keras model for viewers, loaded when first asked for (see `model`)
         self.training = None  # the mlp.training.Training, once started; released between stretches
         self.finished_at: float | None = None  # time.time() of the end of the last stretch
+        self._warm = False  # an epoch of this stretch has run (its engine is compiled)
         self.target_epochs = config.epochs
         self._elapsed = 0.0  # seconds spent in all stretches (Step adds one)
         self.stop_event = threading.Event()
@@ -176,6 +178,7 @@ class Job:
         from .training import Training  # imports TensorFlow
 
         self._update(state="running")
+        self._warm = False
         if self.store:
             self.store.set_status(self.run_id, "running")
         if self.training is None:
@@ -209,6 +212,10 @@ class Job:
         )
 
     def _on_epoch(self, log) -> None:
+        if self._warm and self.training.status == "running":  # not a first (compiling) or cut-short epoch
+            d = self.data
+            self.manager.speed.observe(self.config, len(d.x_train), d.n_features, d.n_classes, log.seconds)
+        self._warm = True
         probabilities = self.training.predict(self.data.x_test[self.pool])
         if self.store:
             self.store.append_epoch(self.run_id, log.to_dict())
@@ -240,6 +247,7 @@ class JobManager:
         self._waiting: list[str] = []
         self.jobs: dict[str, Job] = {}
         self.pruned: OrderedDict[str, str | None] = OrderedDict()  # job id -> its run id, newest last
+        self.speed = SpeedModel()  # estimates training times, learning from every epoch trained here
 
     def submit(
         self, config: RunConfig, data: Dataset, owner: str = "", pool_seed: int = 0, epochs: int | None = None

@@ -13,8 +13,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from . import data
+from . import data, limits
 from .config import ConfigError, RunConfig
+from .estimate import describe_seconds
 from .jobs import Job, JobManager
 from .presets import PRESETS
 
@@ -45,6 +46,21 @@ class Outcome:
     action: str
     job: Job | None
     message: str = ""
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """How long the current settings would train on this server, against its per-training budget."""
+
+    seconds: float
+    budget: float
+
+    @property
+    def over_budget(self) -> bool:
+        return self.seconds > self.budget
+
+    def describe(self) -> str:
+        return describe_seconds(self.seconds)
 
 
 @dataclass(frozen=True)
@@ -145,6 +161,25 @@ class Workbench:
             if job is not None:
                 self.job_id, self.owner = job.id, job.owner
         return job
+
+    def missing_job_note(self, linked_id: str | None) -> str | None:
+        """Why the job a link names is not shown: finished long ago (its run is saved) or unknown here."""
+        if not linked_id or self.current_job(linked_id) is not None:
+            return None
+        run_id = self.manager.pruned_run(linked_id)
+        if run_id:
+            return (
+                "That training finished a while ago and is no longer kept in the server's memory. "
+                f"Its run is saved: open run **{run_id}** on the [Runs page](runs?run={run_id})."
+            )
+        return (
+            "That training is not known to this server (it may have been restarted); saved runs are on the Runs page."
+        )
+
+    def estimate(self, ds: data.Dataset) -> Estimate:
+        """The current settings' training time on this server (learned from the epochs it has trained)."""
+        seconds = self.manager.speed.training_seconds(self.config, len(ds.x_train), ds.n_features, ds.n_classes)
+        return Estimate(seconds, limits.TRAINING_SECONDS.value)
 
     def train(self) -> Outcome:
         """A new job with the current settings, unless one is running."""

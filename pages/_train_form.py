@@ -20,6 +20,7 @@ from mlp.config import (
     LayerSpec,
     RunConfig,
 )
+from mlp.estimate import describe_seconds
 from mlp.presets import PRESETS
 from mlp.session import Workbench
 from pages._common import presenting
@@ -142,7 +143,7 @@ def config_form(wb: Workbench) -> tuple[RunConfig | None, str | None, data.Datas
             seed=_whole(seed, "seed"),
             engine=engine,
         )
-        return new.validated(train_size=int(len(ds.x_train) * (1 - val))), None, ds
+        return new.validated(int(len(ds.x_train) * (1 - val)), ds.n_features, ds.n_classes), None, ds
     except ConfigError as exc:
         return None, str(exc), ds
 
@@ -155,6 +156,21 @@ def _whole(value, name: str) -> int:
     if value is None or (isinstance(value, float) and (math.isnan(value) or not value.is_integer())):
         raise ConfigError(name, f"a whole number; got {value!r}")
     return int(value)
+
+
+def time_estimate(wb: Workbench, ds: data.Dataset) -> None:
+    """How long Train will take here, and a warning when that is past the server's budget per training."""
+    estimate = wb.estimate(ds)
+    text = f"Training time on this server: **{estimate.describe()}** for {wb.config.epochs} epoch(s)"
+    if not estimate.over_budget:
+        st.caption(text)
+        return
+    st.warning(
+        f"{text}, longer than this server's limit of {describe_seconds(estimate.budget).removeprefix('about ')} "
+        "per training: it would stop at the limit, keeping its weights. Try fewer epochs, a larger batch or a "
+        "smaller network.",
+        icon=":material/timer:",
+    )
 
 
 def architecture(cfg: RunConfig, ds: data.Dataset) -> None:

@@ -157,6 +157,8 @@ if len(picked) > 1:
         width="stretch",
         key="compare",
     )
+if "run" in st.query_params and "open_run" not in st.session_state:  # a link to one run, e.g. from the Train page
+    st.session_state.open_run = st.query_params["run"] if st.query_params["run"] in by_id else None
 opened = st.selectbox(
     "Open a run",
     [None, *shown["run"]],

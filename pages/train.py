@@ -10,7 +10,7 @@ import streamlit as st
 from mlp import data, export
 from pages._common import ensure_shell, presenting, warm_up_tensorflow, workbench
 from pages._live_view import live_view, results
-from pages._train_form import architecture, config_form
+from pages._train_form import architecture, config_form, time_estimate
 
 ensure_shell()
 
@@ -29,8 +29,12 @@ with form_col:
     else:
         st.error(error, icon=":material/error:")
     architecture(wb.config, ds)
+    time_estimate(wb, ds)
 
 job = wb.current_job(st.query_params.get("job"))
+if job is None and (note := wb.missing_job_note(st.query_params.get("job"))):
+    del st.query_params["job"]
+    st.info(note, icon=":material/history:")
 with view_col:
     b1, b2, b3, b4 = st.columns([1, 1, 1, 1.3])
     train = b1.button(
