@@ -9,6 +9,7 @@ import numpy as np
 import tensorflow as tf
 
 from ..config import RunConfig
+from ..mathutil import ceil_div
 
 INITIALIZERS = {"glorot": keras.initializers.GlorotUniform, "he": keras.initializers.HeNormal}
 
@@ -179,7 +180,7 @@ class KerasEngine:
         should_stop: Callable[[], bool] | None = None,
     ) -> dict:
         """One epoch of model.fit; returns loss, accuracy, val_loss, val_accuracy, steps, stopped."""
-        steps = -(-len(x) // self.config.batch_size)
+        steps = ceil_div(len(x), self.config.batch_size)
         hooks = _Hooks(steps, on_progress, should_stop)
         validation = self._heldout_dataset(*val) if val is not None and len(val[0]) else None
         hist = self.model.fit(
@@ -260,7 +261,7 @@ class KerasEngine:
             if xs is x and ys is y:
                 return dataset
         xt, yt, size = tf.constant(x), tf.constant(self._onehot(y)), self.HELDOUT_BATCH
-        dataset = tf.data.Dataset.range(-(-len(x) // size)).map(
+        dataset = tf.data.Dataset.range(ceil_div(len(x), size)).map(
             lambda i: (xt[i * size : (i + 1) * size], yt[i * size : (i + 1) * size])
         )
         self._heldout = [*self._heldout[-1:], (x, y, dataset)]

@@ -26,10 +26,15 @@ import numpy as np
 import tensorflow as tf
 
 from ..config import RunConfig
+from ..mathutil import ceil_div
 
 ACTIVATIONS = {"relu": tf.nn.relu, "sigmoid": tf.sigmoid, "tanh": tf.tanh, "linear": tf.identity}
 CHUNK_SECONDS = 0.25  # compute per compiled call: a stop request is honoured within about this
 EVAL_ROWS = 16384  # rows per compiled evaluation call
+# the optimizers' constants (Keras's defaults, so both engines follow the same rules)
+RHO = 0.9  # RMSprop: decay of the moving average of g^2
+BETA_1, BETA_2 = 0.9, 0.999  # Adam: decays of the moving averages of g and g^2
+EPSILON = 1e-7  # keeps the divisions by sqrt(v) finite
 
 
 def init_weights(rng: tf.random.Generator, name: str, fan_in: int, fan_out: int) -> tf.Tensor:
@@ -109,13 +114,13 @@ class ScratchMLP(tf.Module):
                 m.assign(self.config.momentum * m - lr * g)
                 p.assign_add(m)
             elif opt == "rmsprop":  # v <- rho * v + (1 - rho) g^2;  w <- w - lr * g / sqrt(v)
-                v.assign(0.9 * v + 0.1 * tf.square(g))
-                p.assign_sub(lr * g / tf.sqrt(v + 1e-7))
+                v.assign(RHO * v + (1 - RHO) * tf.square(g))
+                p.assign_sub(lr * g / tf.sqrt(v + EPSILON))
             else:  # adam: moving averages of g and g^2; bias correction folded into the step size
-                m.assign(0.9 * m + 0.1 * g)
-                v.assign(0.999 * v + 0.001 * tf.square(g))
-                step_size = lr * tf.sqrt(1.0 - 0.999**self.t) / (1.0 - 0.9**self.t)
-                p.assign_sub(step_size * m / (tf.sqrt(v) + 1e-7))
+                m.assign(BETA_1 * m + (1 - BETA_1) * g)
+                v.assign(BETA_2 * v + (1 - BETA_2) * tf.square(g))
+                step_size = lr * tf.sqrt(1.0 - BETA_2**self.t) / (1.0 - BETA_1**self.t)
+                p.assign_sub(step_size * m / (tf.sqrt(v) + EPSILON))
 
     def apply_gradients_fused(self, grads: list[tf.Tensor]) -> None:
         """The same rules as `apply_gradients`, each done by one fused TensorFlow kernel per tensor."""
@@ -128,21 +133,21 @@ class ScratchMLP(tf.Module):
                 raw.ResourceApplyKerasMomentum(
                     var=p.handle, accum=m.handle, lr=lr, grad=g, momentum=self.config.momentum
                 )
-            elif opt == "rmsprop":  # v = 0.9 v + 0.1 g^2;  step m = lr * g / sqrt(v + eps);  w -= m
+            elif opt == "rmsprop":  # v = rho v + (1 - rho) g^2;  step m = lr * g / sqrt(v + eps);  w -= m
                 raw.ResourceApplyRMSProp(
-                    var=p.handle, ms=v.handle, mom=m.handle, lr=lr, rho=0.9, momentum=0.0, epsilon=1e-7, grad=g
+                    var=p.handle, ms=v.handle, mom=m.handle, lr=lr, rho=RHO, momentum=0.0, epsilon=EPSILON, grad=g
                 )
-            else:  # adam, with the bias corrections computed from 0.9^t and 0.999^t
+            else:  # adam, with the bias corrections computed from beta_1^t and beta_2^t
                 raw.ResourceApplyAdam(
                     var=p.handle,
                     m=m.handle,
                     v=v.handle,
-                    beta1_power=0.9**self.t,
-                    beta2_power=0.999**self.t,
+                    beta1_power=BETA_1**self.t,
+                    beta2_power=BETA_2**self.t,
                     lr=lr,
-                    beta1=0.9,
-                    beta2=0.999,
-                    epsilon=1e-7,
+                    beta1=BETA_1,
+                    beta2=BETA_2,
+                    epsilon=EPSILON,
                     grad=g,
                 )
 
@@ -197,7 +202,7 @@ class ScratchMLP(tf.Module):
     ) -> dict:
         """One shuffled epoch in compiled chunks sized to ~CHUNK_SECONDS each."""
         x, y = self._tensors(x, y)
-        steps = -(-int(x.shape[0]) // self.config.batch_size)
+        steps = ceil_div(int(x.shape[0]), self.config.batch_size)
         order = tf.constant(
             np.random.default_rng([self.config.seed, int(self.t.numpy())]).permutation(int(x.shape[0])), tf.int32
         )
