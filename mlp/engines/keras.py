@@ -10,6 +10,7 @@ import tensorflow as tf
 
 from ..config import RunConfig
 from ..mathutil import ceil_div
+from .base import EpochResult
 
 INITIALIZERS = {"glorot": keras.initializers.GlorotUniform, "he": keras.initializers.HeNormal}
 
@@ -178,8 +179,8 @@ class KerasEngine:
         val=None,
         on_progress: Callable[[float], None] | None = None,
         should_stop: Callable[[], bool] | None = None,
-    ) -> dict:
-        """One epoch of model.fit; returns loss, accuracy, val_loss, val_accuracy, steps, stopped."""
+    ) -> EpochResult:
+        """One epoch of model.fit."""
         steps = ceil_div(len(x), self.config.batch_size)
         hooks = _Hooks(steps, on_progress, should_stop)
         validation = self._heldout_dataset(*val) if val is not None and len(val[0]) else None
@@ -194,14 +195,14 @@ class KerasEngine:
         ).history
         self.epochs_done += 1
         last = {k: float(v[-1]) for k, v in hist.items()}
-        return {
-            "loss": last["loss"],
-            "accuracy": last["accuracy"],
-            "val_loss": last.get("val_loss"),
-            "val_accuracy": last.get("val_accuracy"),
-            "steps": hooks.done,
-            "stopped": bool(self.model.stop_training),
-        }
+        return EpochResult(
+            loss=last["loss"],
+            accuracy=last["accuracy"],
+            val_loss=last.get("val_loss"),
+            val_accuracy=last.get("val_accuracy"),
+            steps=hooks.done,
+            stopped=bool(self.model.stop_training),
+        )
 
     def evaluate(self, x, y) -> tuple[float, float]:
         loss_value, acc = self.model.evaluate(self._heldout_dataset(x, y), verbose=0)
@@ -234,6 +235,9 @@ class KerasEngine:
             opt.build(self.model.trainable_variables)
         for variable, value in zip(opt.variables, state[1 + n_weights :], strict=True):
             variable.assign(value)
+
+    def release(self) -> None:
+        self._train, self._heldout = None, []
 
     # --- data -------------------------------------------------------------------------------------
     def _onehot(self, y) -> np.ndarray:

@@ -27,6 +27,7 @@ import tensorflow as tf
 
 from ..config import RunConfig
 from ..mathutil import ceil_div
+from .base import EpochResult
 
 ACTIVATIONS = {"relu": tf.nn.relu, "sigmoid": tf.sigmoid, "tanh": tf.tanh, "linear": tf.identity}
 CHUNK_SECONDS = 0.25  # compute per compiled call: a stop request is honoured within about this
@@ -199,7 +200,7 @@ class ScratchMLP(tf.Module):
         val=None,
         on_progress: Callable[[float], None] | None = None,
         should_stop: Callable[[], bool] | None = None,
-    ) -> dict:
+    ) -> EpochResult:
         """One shuffled epoch in compiled chunks sized to ~CHUNK_SECONDS each."""
         x, y = self._tensors(x, y)
         steps = ceil_div(int(x.shape[0]), self.config.batch_size)
@@ -221,17 +222,15 @@ class ScratchMLP(tf.Module):
             if not np.isfinite(loss_c) or (should_stop and should_stop() and done < steps):
                 stopped = done < steps and np.isfinite(loss_c)
                 break
-        result = {
-            "loss": loss_sum / max(seen, 1),
-            "accuracy": correct_sum / max(seen, 1),
-            "steps": done,
-            "stopped": stopped,
-            "val_loss": None,
-            "val_accuracy": None,
-        }
-        if val is not None and len(val[0]):
-            result["val_loss"], result["val_accuracy"] = self.evaluate(*val)
-        return result
+        val_loss, val_accuracy = self.evaluate(*val) if val is not None and len(val[0]) else (None, None)
+        return EpochResult(
+            loss=loss_sum / max(seen, 1),
+            accuracy=correct_sum / max(seen, 1),
+            val_loss=val_loss,
+            val_accuracy=val_accuracy,
+            steps=done,
+            stopped=bool(stopped),
+        )
 
     def evaluate(self, x, y) -> tuple[float, float]:
         loss_sum, correct = 0.0, 0.0
@@ -270,6 +269,9 @@ class ScratchMLP(tf.Module):
         model = build_model(self.config, int(self.W[0].shape[0]), self.n_classes, self.scale, self.offset)
         model.set_weights(self.get_weights())
         return model
+
+    def release(self) -> None:
+        self._data = None
 
     # --- compiled functions, shared by every model of the same shape -----------------------------
     def _tensors(self, x, y) -> tuple[tf.Tensor, tf.Tensor]:
