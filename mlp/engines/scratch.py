@@ -12,15 +12,20 @@ Two things make it fast without changing what it computes:
   give the same weights on the same batches;
 - the compiled chunk is traced once per network shape and shared by every run of that shape
   (the variables are passed in as arguments), so a second run does not trace again.
+
+Reading order: `Network` is the math on a set of `Variables`; `ScratchMLP` is the engine (it makes
+the variables and runs epochs); `_Programs` holds the compiled functions of one shape.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 import tensorflow as tf
@@ -49,33 +54,34 @@ def init_weights(rng: tf.random.Generator, name: str, fan_in: int, fan_out: int)
     return rng.normal(shape)  # "normal": N(0, 1)
 
 
-class ScratchMLP(tf.Module):
-    """An MLP as lists of tf.Variables, trained with hand-written optimizers."""
+class Variables(NamedTuple):
+    """Everything training changes. Compiled calls receive these as arguments, not as captured
+    state, so one traced graph serves every model of the same shape."""
 
-    def __init__(self, config: RunConfig, n_inputs: int, n_classes: int, scale: float, offset: float):
-        super().__init__(name="scratch_mlp")
-        self.config, self.n_classes = config, n_classes
-        self.scale, self.offset = float(scale), float(offset)
-        self.rng = tf.random.Generator.from_seed(config.seed)
-        sizes = config.layer_sizes(n_inputs, n_classes)
+    W: list[tf.Variable]  # weight matrices, one per layer
+    b: list[tf.Variable]  # bias vectors
+    m: list[tf.Variable]  # per parameter: the velocity (momentum), Adam's 1st moment
+    v: list[tf.Variable]  # per parameter: RMSprop's and Adam's moving average of g^2
+    t: tf.Variable  # steps taken (Adam's bias correction, the dropout masks)
+    lr: tf.Variable  # the learning rate (a variable: a live change does not retrace)
+    seed: tf.Variable  # the run's seed, for the dropout masks
+
+
+class Network:
+    """The MLP written out: the math on a set of Variables (forward pass, loss, the optimizers'
+    update rules, a training step). A plain object, so a compiled function can build one around
+    the variables it receives."""
+
+    def __init__(
+        self, config: RunConfig, n_classes: int, scale: float, offset: float, variables: Variables, fused: bool = True
+    ):
+        self.config, self.n_classes, self.scale, self.offset = config, n_classes, scale, offset
         self.activations = [ACTIVATIONS[spec.activation] for spec in config.layers]
-        self.W, self.b = [], []
-        for fan_in, fan_out in itertools.pairwise(sizes):
-            self.W.append(tf.Variable(init_weights(self.rng, config.initializer, fan_in, fan_out)))
-            bias = self.rng.normal((fan_out,)) if config.bias_initializer == "normal" else tf.zeros(fan_out)
-            self.b.append(tf.Variable(bias))
+        self.variables = variables
+        self.W, self.b, self.m, self.v, self.t, self.lr, self.seed = variables
         self.params = [p for pair in zip(self.W, self.b) for p in pair]
-        self.lr = tf.Variable(config.learning_rate, dtype=tf.float32, trainable=False)
-        self.t = tf.Variable(0.0, trainable=False)  # steps taken (for Adam's bias correction)
-        self.m = [tf.Variable(tf.zeros_like(p), trainable=False) for p in self.params]  # 1st moment / velocity
-        self.v = [tf.Variable(tf.zeros_like(p), trainable=False) for p in self.params]  # 2nd moment
-        self.seed = tf.Variable(config.seed, dtype=tf.int64, trainable=False)  # for the dropout masks
-        self.fused = True  # compiled training uses apply_gradients_fused; False: the hand-written rules
-        self.steps_per_call = 16
-        self.traces = 0  # tf.function traces this model's calls caused (0 for a repeat of a known shape)
-        self._data: tuple | None = None  # (x, y, x tensor, y tensor) of the last training set
+        self.fused = fused  # compiled training uses apply_gradients_fused; False: the hand-written rules
 
-    # --- the network ------------------------------------------------------------------------
     def logits(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
         h = tf.cast(x, tf.float32) * self.scale + self.offset  # normalization, e.g. pixels / 255
         for i, (W, b, act) in enumerate(zip(self.W, self.b, self.activations)):
@@ -164,7 +170,7 @@ class ScratchMLP(tf.Module):
         correct = tf.reduce_sum(tf.cast(tf.argmax(logits, 1, output_type=tf.int32) == y, tf.float32))
         return loss, correct
 
-    def _train_chunk_eager(self, x, y, order, first_step, n_steps):
+    def train_chunk(self, x, y, order, first_step, n_steps):
         """Steps first_step .. first_step + n_steps of an epoch; returns (sum of losses, correct, seen)."""
         batch = self.config.batch_size
         loss_sum, correct_sum, seen = 0.0, 0.0, 0
@@ -178,11 +184,37 @@ class ScratchMLP(tf.Module):
             seen += n
         return loss_sum, correct_sum, seen
 
-    def _evaluate_eager(self, x, y):
+    def measure(self, x, y):
+        """(summed loss, number correct) on a batch of rows."""
         logits = self.logits(x)
         loss = self.loss(logits, y) * (1.0 if self.config.reduction == "sum" else tf.cast(tf.shape(y)[0], tf.float32))
         correct = tf.reduce_sum(tf.cast(tf.argmax(logits, 1, output_type=tf.int32) == y, tf.float32))
         return loss, correct
+
+
+class ScratchMLP(Network):
+    """The engine: a Network with freshly initialized variables, trained in compiled chunks."""
+
+    def __init__(self, config: RunConfig, n_inputs: int, n_classes: int, scale: float, offset: float):
+        rng = tf.random.Generator.from_seed(config.seed)
+        W, b = [], []
+        for fan_in, fan_out in itertools.pairwise(config.layer_sizes(n_inputs, n_classes)):
+            W.append(tf.Variable(init_weights(rng, config.initializer, fan_in, fan_out)))
+            b.append(tf.Variable(rng.normal((fan_out,)) if config.bias_initializer == "normal" else tf.zeros(fan_out)))
+        params = [p for pair in zip(W, b) for p in pair]
+        variables = Variables(
+            W,
+            b,
+            m=[tf.Variable(tf.zeros_like(p), trainable=False) for p in params],
+            v=[tf.Variable(tf.zeros_like(p), trainable=False) for p in params],
+            t=tf.Variable(0.0, trainable=False),
+            lr=tf.Variable(config.learning_rate, dtype=tf.float32, trainable=False),
+            seed=tf.Variable(config.seed, dtype=tf.int64, trainable=False),
+        )
+        super().__init__(config, n_classes, float(scale), float(offset), variables)
+        self.steps_per_call = 16
+        self.traces = 0  # tf.function traces this model's calls caused (0 for a repeat of a known shape)
+        self._data: tuple | None = None  # (x, y, x tensor, y tensor) of the last training set
 
     # --- the engine interface ----------------------------------------------------------------------
     @property
@@ -211,7 +243,7 @@ class ScratchMLP(tf.Module):
         while done < steps:
             n = min(self.steps_per_call, steps - done)
             start = time.perf_counter()
-            chunk = self._call("train_chunk", self._state(), x, y, order, tf.constant(done), tf.constant(n))
+            chunk = self._call("train_chunk", self.variables, x, y, order, tf.constant(done), tf.constant(n))
             loss_c, correct_c, seen_c = (float(v) for v in chunk)
             elapsed = time.perf_counter() - start
             done += n
@@ -236,7 +268,7 @@ class ScratchMLP(tf.Module):
         loss_sum, correct = 0.0, 0.0
         for i in range(0, len(x), EVAL_ROWS):
             xs, ys = tf.constant(x[i : i + EVAL_ROWS]), tf.constant(y[i : i + EVAL_ROWS], tf.int32)
-            loss_c, correct_c = self._call("evaluate", self._state(), xs, ys)
+            loss_c, correct_c = self._call("measure", self.variables, xs, ys)
             loss_sum, correct = loss_sum + float(loss_c), correct + float(correct_c)
         return loss_sum / len(x), correct / len(x)
 
@@ -280,15 +312,6 @@ class ScratchMLP(tf.Module):
             self._data = (x, y, tf.constant(x), tf.constant(y, tf.int32))
         return self._data[2], self._data[3]
 
-    _STATE = ("W", "b", "params", "m", "v", "t", "lr", "seed")  # the variables a compiled call receives
-    _SHAPE = ("n_classes", "scale", "offset", "activations", "fused")  # plain values baked into the graph
-
-    def _state(self) -> dict:
-        return {
-            name: list(value) if isinstance(value, list) else value
-            for name, value in ((n, getattr(self, n)) for n in self._STATE)
-        }
-
     def _shape_key(self) -> tuple:
         """What the compiled graph depends on: the config without per-run fields, sizes, normalization."""
         neutral = self.config.replace(
@@ -311,29 +334,23 @@ class ScratchMLP(tf.Module):
 
 
 class _Programs:
-    """The tf.functions for one network shape. They receive the variables as arguments and run
-    ScratchMLP's own methods on a stand-in model holding those variables, so every model of this
-    shape runs the same traced graph."""
+    """The tf.functions for one network shape: each builds a Network around the variables it is
+    passed and runs its math, so every model of this shape runs the same traced graph."""
 
     def __init__(self, model: ScratchMLP, key: tuple):
-        self.config = key[0]  # the per-run fields are neutralized: the graph must not depend on them
-        self.shape = {name: getattr(model, name) for name in ScratchMLP._SHAPE}
+        # key[0] is the config with the per-run fields neutralized: the graph must not depend on them
+        self.network = functools.partial(Network, key[0], model.n_classes, model.scale, model.offset, fused=model.fused)
         self.traces = 0
         self.train_chunk = tf.function(self._train_chunk, reduce_retracing=True)
-        self.evaluate = tf.function(self._evaluate, reduce_retracing=True)
+        self.measure = tf.function(self._measure, reduce_retracing=True)
 
-    def _stand_in(self, state: dict) -> ScratchMLP:
-        model = ScratchMLP.__new__(ScratchMLP)  # no __init__: no new variables, just these
-        model.__dict__.update(self.shape, config=self.config, **state)
-        return model
-
-    def _train_chunk(self, state, x, y, order, first_step, n_steps):
+    def _train_chunk(self, variables: Variables, x, y, order, first_step, n_steps):
         self.traces += 1
-        return self._stand_in(state)._train_chunk_eager(x, y, order, first_step, n_steps)
+        return self.network(variables).train_chunk(x, y, order, first_step, n_steps)
 
-    def _evaluate(self, state, x, y):
+    def _measure(self, variables: Variables, x, y):
         self.traces += 1
-        return self._stand_in(state)._evaluate_eager(x, y)
+        return self.network(variables).measure(x, y)
 
 
 _PROGRAMS: OrderedDict[tuple, _Programs] = OrderedDict()
