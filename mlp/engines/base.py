@@ -56,6 +56,14 @@ class Engine(Protocol):
 
     def set_weights(self, weights: list[np.ndarray]) -> None: ...
 
+    def export_state(self) -> list[np.ndarray]:
+        """Everything training goes on from, as arrays (Training.release keeps them in a Checkpoint)."""
+        ...
+
+    def import_state(self, state: list[np.ndarray]) -> None:
+        """The inverse of export_state, into a freshly made engine of the same config."""
+        ...
+
     def keras_model(self):
         """A keras.Model carrying the current weights (for saving, evaluation and the Draw page)."""
         ...
