@@ -5,7 +5,8 @@ TensorFlow is not imported here: the first page paints before any model is built
 
 import streamlit as st
 
-from pages._common import keep_keras_state, presenter_toggle
+from mlp.compat import keep_keras_state
+from pages._common import presenter_toggle
 
 keep_keras_state()
 st.set_page_config(page_title="MLP Studio", page_icon="🧠", layout="wide")

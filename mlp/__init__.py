@@ -1,6 +1,7 @@
 """MLP Studio's library: datasets, run configs, two training engines, evaluation, run store.
 
-It never imports streamlit, and imports TensorFlow only when a model is built or loaded.
+It imports streamlit only in `compat.keep_keras_state` (for app.py), and TensorFlow only when a model
+is built or loaded.
 """
 
 from .config import ConfigError, LayerSpec, RunConfig

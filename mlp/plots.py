@@ -8,6 +8,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from .mathutil import ceil_div
+
 RIGHT, WRONG = "#15803d", "#dc2626"  # green / red, readable on a projector
 TRAIN, HELDOUT = "#2563eb", "#ea580c"
 FONT = dict(family="Inter, Segoe UI, sans-serif", size=14)
@@ -104,7 +106,7 @@ def grid(
 ) -> go.Figure:
     """Test images in a grid, captioned "pred / truth", caption and border green if right, red if wrong."""
     n = len(images)
-    rows = -(-n // cols)
+    rows = ceil_div(n, cols)
     h, w = image_shape
     gap, caption = 4, 9  # pixels between tiles, pixel rows kept for the caption
     cell_h, cell_w = h + gap + caption, w + gap

@@ -173,7 +173,7 @@ class Training:
         result = engine.train_epoch(self.x_train, self.y_train, (self.x_val, self.y_val), progress, self._should_stop)
         seconds = time.perf_counter() - start
         number = len(self.history) + 1
-        if not all(math.isfinite(v) for v in (result["loss"], result["val_loss"] or 0.0)):
+        if not all(math.isfinite(v) for v in (result.loss, result.val_loss or 0.0)):
             engine.set_weights(self._last_good)
             self.status = "diverged"
             self.message = (
@@ -184,16 +184,16 @@ class Training:
         self._last_good = engine.get_weights()
         log = EpochLog(
             number,
-            result["loss"],
-            result["accuracy"],
-            result["val_loss"],
-            result["val_accuracy"],
+            result.loss,
+            result.accuracy,
+            result.val_loss,
+            result.val_accuracy,
             seconds,
-            result["steps"] * self.config.batch_size / seconds if seconds else 0.0,
+            result.steps * self.config.batch_size / seconds if seconds else 0.0,
             engine.learning_rate,
         )
         self.history.append(log)
-        if result["stopped"]:
+        if result.stopped:
             self.status, self.message = "stopped", self._stopped_message(number)
         if self.on_epoch:
             self.on_epoch(log)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import runpy
-import sys
 import threading
 import time
 from pathlib import Path
@@ -28,24 +27,6 @@ html { font-size: 21px; }
 [data-testid="stMainBlockContainer"] { padding: 1.5rem 2rem 2rem 2rem; max-width: 100%; }
 </style>
 """
-
-
-def keep_keras_state() -> None:
-    """Stop Streamlit from calling keras.backend.clear_session() after every script run.
-
-    Streamlit does it to free memory in single-user apps, but it is process-wide: it resets the Keras
-    state of every training running in the background (retracing their functions) and runs a garbage
-    collection holding the GIL. With a browser polling the live view, a 1 s epoch took 10-60 s.
-    """
-    from streamlit.runtime.scriptrunner import script_runner
-
-    if hasattr(script_runner, "_clean_problem_modules"):
-        script_runner._clean_problem_modules = _close_matplotlib_only
-
-
-def _close_matplotlib_only() -> None:
-    if "matplotlib.pyplot" in sys.modules:
-        sys.modules["matplotlib.pyplot"].close("all")
 
 
 def ensure_shell() -> None:

@@ -1,11 +1,14 @@
-"""Training engines. Both expose the same small interface (see KerasEngine); TensorFlow is
-imported only when an engine is created, so importing `mlp` stays light."""
+"""Training engines. Both are an `Engine` (base.py); TensorFlow is imported only when an engine is
+created, so importing `mlp` stays light."""
 
 from __future__ import annotations
 
 import threading
 
 from ..config import RunConfig
+from .base import Engine, EpochResult
+
+__all__ = ["Engine", "EpochResult", "import_tensorflow", "make_engine"]
 
 _IMPORT_LOCK = threading.Lock()
 
@@ -20,7 +23,7 @@ def import_tensorflow() -> None:
         import keras  # noqa: F401  (imports TensorFlow)
 
 
-def make_engine(config: RunConfig, n_inputs: int, n_classes: int, scale: float, offset: float):
+def make_engine(config: RunConfig, n_inputs: int, n_classes: int, scale: float, offset: float) -> Engine:
     """The engine named by config.engine, with freshly initialized weights."""
     import_tensorflow()
     if config.engine == "scratch":

@@ -8,7 +8,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from .. import compat
 from ..config import RunConfig
+from ..mathutil import ceil_div
+from .base import EpochResult
 
 INITIALIZERS = {"glorot": keras.initializers.GlorotUniform, "he": keras.initializers.HeNormal}
 
@@ -77,64 +80,13 @@ class _Hooks(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
-def _skip_single_replica_all_reduce(opt: keras.optimizers.Optimizer) -> None:
-    """Keras's TensorFlow optimizer all-reduces the gradients through tf.distribute even with one
-    replica, and that all-reduce (a tf.custom_gradient) registers a gradient function in a
-    process-wide registry, keeping every traced train step (several MB) alive for good: a server
-    that trains many models grows without bound. With one replica it is the identity; skip it."""
-    if tf.distribute.get_strategy().num_replicas_in_sync == 1 and hasattr(opt, "_all_reduce_sum_gradients"):
-        opt._all_reduce_sum_gradients = list
-
-
-def _fuse_updates(opt: keras.optimizers.Optimizer) -> bool:
-    """Let a Keras Adam or SGD (with or without momentum) update each variable with TensorFlow's
-    fused kernel for the very same rule: one op per variable instead of a dozen elementwise passes
-    over it (about a third of the default network's training time on a CPU). Same formulas, same
-    slot variables, same saved optimizer; tests compare it with stock Keras. Other optimizers are
-    left as they are. Returns whether it applied."""
-    raw = tf.raw_ops
-    if type(opt) is keras.optimizers.Adam and not opt.amsgrad:
-
-        def update_step(gradient, variable, learning_rate):
-            i, dtype = opt._get_variable_index(variable), variable.dtype
-            t = tf.cast(opt.iterations + 1, dtype)
-            raw.ResourceApplyAdam(
-                var=variable.handle,
-                m=opt._momentums[i].value.handle,
-                v=opt._velocities[i].value.handle,
-                beta1_power=tf.pow(tf.cast(opt.beta_1, dtype), t),
-                beta2_power=tf.pow(tf.cast(opt.beta_2, dtype), t),
-                lr=tf.cast(learning_rate, dtype),
-                beta1=tf.cast(opt.beta_1, dtype),
-                beta2=tf.cast(opt.beta_2, dtype),
-                epsilon=tf.cast(opt.epsilon, dtype),
-                grad=tf.cast(gradient, dtype),
-            )
-    elif type(opt) is keras.optimizers.SGD and not opt.nesterov:
-
-        def update_step(gradient, variable, learning_rate):
-            dtype = variable.dtype
-            lr, gradient = tf.cast(learning_rate, dtype), tf.cast(gradient, dtype)
-            if opt.momentum:
-                accum = opt.momentums[opt._get_variable_index(variable)].value.handle
-                raw.ResourceApplyKerasMomentum(
-                    var=variable.handle, accum=accum, lr=lr, grad=gradient, momentum=tf.cast(opt.momentum, dtype)
-                )
-            else:
-                raw.ResourceApplyGradientDescent(var=variable.handle, alpha=lr, delta=gradient)
-    else:
-        return False
-    opt.update_step = update_step
-    return True
-
-
 class KerasEngine:
     """Trains a Keras Sequential one epoch per `train_epoch` call (one `model.fit` epoch).
 
     The data go to fit as tensors made once per data set, shuffled each epoch (seeded by the run's
     seed and the epoch) and cut into ready-made batches; `steps_per_execution` runs many steps per
     compiled call, the held-out set is measured in large batches, and Adam / SGD apply their
-    updates with fused kernels (`_fuse_updates`; `fused_updates=False` keeps stock Keras).
+    updates with fused kernels (`compat.fuse_keras_updates`; `fused_updates=False` keeps stock Keras).
     """
 
     HELDOUT_BATCH = 4096  # rows per step when measuring the held-out set
@@ -147,8 +99,8 @@ class KerasEngine:
         params_x_batch = self.model.count_params() * config.batch_size
         self.steps_per_execution = int(np.clip(5e9 // (6 * params_x_batch), 1, 32))
         opt = optimizer(config)
-        _skip_single_replica_all_reduce(opt)
-        self.fused_updates = fused_updates and _fuse_updates(opt)
+        compat.skip_single_replica_all_reduce(opt)
+        self.fused_updates = fused_updates and compat.fuse_keras_updates(opt, self.model.trainable_variables)
         self.model.compile(
             optimizer=opt,
             loss=loss(config),
@@ -157,8 +109,7 @@ class KerasEngine:
         )
         self.epochs_done = 0
         self.traces = 0  # tf.function traces of the train/test/predict steps (none after the first epoch)
-        for name in ("train_step", "test_step", "predict_step"):
-            setattr(self.model, name, self._counting(getattr(self.model, name)))
+        compat.count_traces(self.model, self._count_trace)
         self._train: tuple | None = None  # (x, y, x tensor, one-hot y tensor) of the last training set
         self._heldout: list[tuple] = []  # [(x, y, dataset)] for the last two held-out sets
 
@@ -177,9 +128,9 @@ class KerasEngine:
         val=None,
         on_progress: Callable[[float], None] | None = None,
         should_stop: Callable[[], bool] | None = None,
-    ) -> dict:
-        """One epoch of model.fit; returns loss, accuracy, val_loss, val_accuracy, steps, stopped."""
-        steps = -(-len(x) // self.config.batch_size)
+    ) -> EpochResult:
+        """One epoch of model.fit."""
+        steps = ceil_div(len(x), self.config.batch_size)
         hooks = _Hooks(steps, on_progress, should_stop)
         validation = self._heldout_dataset(*val) if val is not None and len(val[0]) else None
         hist = self.model.fit(
@@ -193,14 +144,14 @@ class KerasEngine:
         ).history
         self.epochs_done += 1
         last = {k: float(v[-1]) for k, v in hist.items()}
-        return {
-            "loss": last["loss"],
-            "accuracy": last["accuracy"],
-            "val_loss": last.get("val_loss"),
-            "val_accuracy": last.get("val_accuracy"),
-            "steps": hooks.done,
-            "stopped": bool(self.model.stop_training),
-        }
+        return EpochResult(
+            loss=last["loss"],
+            accuracy=last["accuracy"],
+            val_loss=last.get("val_loss"),
+            val_accuracy=last.get("val_accuracy"),
+            steps=hooks.done,
+            stopped=bool(self.model.stop_training),
+        )
 
     def evaluate(self, x, y) -> tuple[float, float]:
         loss_value, acc = self.model.evaluate(self._heldout_dataset(x, y), verbose=0)
@@ -234,6 +185,9 @@ class KerasEngine:
         for variable, value in zip(opt.variables, state[1 + n_weights :], strict=True):
             variable.assign(value)
 
+    def release(self) -> None:
+        self._train, self._heldout = None, []
+
     # --- data -------------------------------------------------------------------------------------
     def _onehot(self, y) -> np.ndarray:
         return np.eye(self.n_classes, dtype=np.float32)[y]
@@ -260,15 +214,11 @@ class KerasEngine:
             if xs is x and ys is y:
                 return dataset
         xt, yt, size = tf.constant(x), tf.constant(self._onehot(y)), self.HELDOUT_BATCH
-        dataset = tf.data.Dataset.range(-(-len(x) // size)).map(
+        dataset = tf.data.Dataset.range(ceil_div(len(x), size)).map(
             lambda i: (xt[i * size : (i + 1) * size], yt[i * size : (i + 1) * size])
         )
         self._heldout = [*self._heldout[-1:], (x, y, dataset)]
         return dataset
 
-    def _counting(self, step):
-        def counted(*args, **kwargs):
-            self.traces += 1  # a step function runs in Python only while it is being traced
-            return step(*args, **kwargs)
-
-        return counted
+    def _count_trace(self) -> None:
+        self.traces += 1

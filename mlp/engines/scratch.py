@@ -12,24 +12,35 @@ Two things make it fast without changing what it computes:
   give the same weights on the same batches;
 - the compiled chunk is traced once per network shape and shared by every run of that shape
   (the variables are passed in as arguments), so a second run does not trace again.
+
+Reading order: `Network` is the math on a set of `Variables`; `ScratchMLP` is the engine (it makes
+the variables and runs epochs); `_Programs` holds the compiled functions of one shape.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 import tensorflow as tf
 
 from ..config import RunConfig
+from ..mathutil import ceil_div
+from .base import EpochResult
 
 ACTIVATIONS = {"relu": tf.nn.relu, "sigmoid": tf.sigmoid, "tanh": tf.tanh, "linear": tf.identity}
 CHUNK_SECONDS = 0.25  # compute per compiled call: a stop request is honoured within about this
 EVAL_ROWS = 16384  # rows per compiled evaluation call
+# the optimizers' constants (Keras's defaults, so both engines follow the same rules)
+RHO = 0.9  # RMSprop: decay of the moving average of g^2
+BETA_1, BETA_2 = 0.9, 0.999  # Adam: decays of the moving averages of g and g^2
+EPSILON = 1e-7  # keeps the divisions by sqrt(v) finite
 
 
 def init_weights(rng: tf.random.Generator, name: str, fan_in: int, fan_out: int) -> tf.Tensor:
@@ -43,33 +54,34 @@ def init_weights(rng: tf.random.Generator, name: str, fan_in: int, fan_out: int)
     return rng.normal(shape)  # "normal": N(0, 1)
 
 
-class ScratchMLP(tf.Module):
-    """An MLP as lists of tf.Variables, trained with hand-written optimizers."""
+class Variables(NamedTuple):
+    """Everything training changes. Compiled calls receive these as arguments, not as captured
+    state, so one traced graph serves every model of the same shape."""
 
-    def __init__(self, config: RunConfig, n_inputs: int, n_classes: int, scale: float, offset: float):
-        super().__init__(name="scratch_mlp")
-        self.config, self.n_classes = config, n_classes
-        self.scale, self.offset = float(scale), float(offset)
-        self.rng = tf.random.Generator.from_seed(config.seed)
-        sizes = config.layer_sizes(n_inputs, n_classes)
+    W: list[tf.Variable]  # weight matrices, one per layer
+    b: list[tf.Variable]  # bias vectors
+    m: list[tf.Variable]  # per parameter: the velocity (momentum), Adam's 1st moment
+    v: list[tf.Variable]  # per parameter: RMSprop's and Adam's moving average of g^2
+    t: tf.Variable  # steps taken (Adam's bias correction, the dropout masks)
+    lr: tf.Variable  # the learning rate (a variable: a live change does not retrace)
+    seed: tf.Variable  # the run's seed, for the dropout masks
+
+
+class Network:
+    """The MLP written out: the math on a set of Variables (forward pass, loss, the optimizers'
+    update rules, a training step). A plain object, so a compiled function can build one around
+    the variables it receives."""
+
+    def __init__(
+        self, config: RunConfig, n_classes: int, scale: float, offset: float, variables: Variables, fused: bool = True
+    ):
+        self.config, self.n_classes, self.scale, self.offset = config, n_classes, scale, offset
         self.activations = [ACTIVATIONS[spec.activation] for spec in config.layers]
-        self.W, self.b = [], []
-        for fan_in, fan_out in itertools.pairwise(sizes):
-            self.W.append(tf.Variable(init_weights(self.rng, config.initializer, fan_in, fan_out)))
-            bias = self.rng.normal((fan_out,)) if config.bias_initializer == "normal" else tf.zeros(fan_out)
-            self.b.append(tf.Variable(bias))
+        self.variables = variables
+        self.W, self.b, self.m, self.v, self.t, self.lr, self.seed = variables
         self.params = [p for pair in zip(self.W, self.b) for p in pair]
-        self.lr = tf.Variable(config.learning_rate, dtype=tf.float32, trainable=False)
-        self.t = tf.Variable(0.0, trainable=False)  # steps taken (for Adam's bias correction)
-        self.m = [tf.Variable(tf.zeros_like(p), trainable=False) for p in self.params]  # 1st moment / velocity
-        self.v = [tf.Variable(tf.zeros_like(p), trainable=False) for p in self.params]  # 2nd moment
-        self.seed = tf.Variable(config.seed, dtype=tf.int64, trainable=False)  # for the dropout masks
-        self.fused = True  # compiled training uses apply_gradients_fused; False: the hand-written rules
-        self.steps_per_call = 16
-        self.traces = 0  # tf.function traces this model's calls caused (0 for a repeat of a known shape)
-        self._data: tuple | None = None  # (x, y, x tensor, y tensor) of the last training set
+        self.fused = fused  # compiled training uses apply_gradients_fused; False: the hand-written rules
 
-    # --- the network ------------------------------------------------------------------------
     def logits(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
         h = tf.cast(x, tf.float32) * self.scale + self.offset  # normalization, e.g. pixels / 255
         for i, (W, b, act) in enumerate(zip(self.W, self.b, self.activations)):
@@ -109,13 +121,13 @@ class ScratchMLP(tf.Module):
                 m.assign(self.config.momentum * m - lr * g)
                 p.assign_add(m)
             elif opt == "rmsprop":  # v <- rho * v + (1 - rho) g^2;  w <- w - lr * g / sqrt(v)
-                v.assign(0.9 * v + 0.1 * tf.square(g))
-                p.assign_sub(lr * g / tf.sqrt(v + 1e-7))
+                v.assign(RHO * v + (1 - RHO) * tf.square(g))
+                p.assign_sub(lr * g / tf.sqrt(v + EPSILON))
             else:  # adam: moving averages of g and g^2; bias correction folded into the step size
-                m.assign(0.9 * m + 0.1 * g)
-                v.assign(0.999 * v + 0.001 * tf.square(g))
-                step_size = lr * tf.sqrt(1.0 - 0.999**self.t) / (1.0 - 0.9**self.t)
-                p.assign_sub(step_size * m / (tf.sqrt(v) + 1e-7))
+                m.assign(BETA_1 * m + (1 - BETA_1) * g)
+                v.assign(BETA_2 * v + (1 - BETA_2) * tf.square(g))
+                step_size = lr * tf.sqrt(1.0 - BETA_2**self.t) / (1.0 - BETA_1**self.t)
+                p.assign_sub(step_size * m / (tf.sqrt(v) + EPSILON))
 
     def apply_gradients_fused(self, grads: list[tf.Tensor]) -> None:
         """The same rules as `apply_gradients`, each done by one fused TensorFlow kernel per tensor."""
@@ -128,21 +140,21 @@ class ScratchMLP(tf.Module):
                 raw.ResourceApplyKerasMomentum(
                     var=p.handle, accum=m.handle, lr=lr, grad=g, momentum=self.config.momentum
                 )
-            elif opt == "rmsprop":  # v = 0.9 v + 0.1 g^2;  step m = lr * g / sqrt(v + eps);  w -= m
+            elif opt == "rmsprop":  # v = rho v + (1 - rho) g^2;  step m = lr * g / sqrt(v + eps);  w -= m
                 raw.ResourceApplyRMSProp(
-                    var=p.handle, ms=v.handle, mom=m.handle, lr=lr, rho=0.9, momentum=0.0, epsilon=1e-7, grad=g
+                    var=p.handle, ms=v.handle, mom=m.handle, lr=lr, rho=RHO, momentum=0.0, epsilon=EPSILON, grad=g
                 )
-            else:  # adam, with the bias corrections computed from 0.9^t and 0.999^t
+            else:  # adam, with the bias corrections computed from beta_1^t and beta_2^t
                 raw.ResourceApplyAdam(
                     var=p.handle,
                     m=m.handle,
                     v=v.handle,
-                    beta1_power=0.9**self.t,
-                    beta2_power=0.999**self.t,
+                    beta1_power=BETA_1**self.t,
+                    beta2_power=BETA_2**self.t,
                     lr=lr,
-                    beta1=0.9,
-                    beta2=0.999,
-                    epsilon=1e-7,
+                    beta1=BETA_1,
+                    beta2=BETA_2,
+                    epsilon=EPSILON,
                     grad=g,
                 )
 
@@ -158,7 +170,7 @@ class ScratchMLP(tf.Module):
         correct = tf.reduce_sum(tf.cast(tf.argmax(logits, 1, output_type=tf.int32) == y, tf.float32))
         return loss, correct
 
-    def _train_chunk_eager(self, x, y, order, first_step, n_steps):
+    def train_chunk(self, x, y, order, first_step, n_steps):
         """Steps first_step .. first_step + n_steps of an epoch; returns (sum of losses, correct, seen)."""
         batch = self.config.batch_size
         loss_sum, correct_sum, seen = 0.0, 0.0, 0
@@ -172,11 +184,37 @@ class ScratchMLP(tf.Module):
             seen += n
         return loss_sum, correct_sum, seen
 
-    def _evaluate_eager(self, x, y):
+    def measure(self, x, y):
+        """(summed loss, number correct) on a batch of rows."""
         logits = self.logits(x)
         loss = self.loss(logits, y) * (1.0 if self.config.reduction == "sum" else tf.cast(tf.shape(y)[0], tf.float32))
         correct = tf.reduce_sum(tf.cast(tf.argmax(logits, 1, output_type=tf.int32) == y, tf.float32))
         return loss, correct
+
+
+class ScratchMLP(Network):
+    """The engine: a Network with freshly initialized variables, trained in compiled chunks."""
+
+    def __init__(self, config: RunConfig, n_inputs: int, n_classes: int, scale: float, offset: float):
+        rng = tf.random.Generator.from_seed(config.seed)
+        W, b = [], []
+        for fan_in, fan_out in itertools.pairwise(config.layer_sizes(n_inputs, n_classes)):
+            W.append(tf.Variable(init_weights(rng, config.initializer, fan_in, fan_out)))
+            b.append(tf.Variable(rng.normal((fan_out,)) if config.bias_initializer == "normal" else tf.zeros(fan_out)))
+        params = [p for pair in zip(W, b) for p in pair]
+        variables = Variables(
+            W,
+            b,
+            m=[tf.Variable(tf.zeros_like(p), trainable=False) for p in params],
+            v=[tf.Variable(tf.zeros_like(p), trainable=False) for p in params],
+            t=tf.Variable(0.0, trainable=False),
+            lr=tf.Variable(config.learning_rate, dtype=tf.float32, trainable=False),
+            seed=tf.Variable(config.seed, dtype=tf.int64, trainable=False),
+        )
+        super().__init__(config, n_classes, float(scale), float(offset), variables)
+        self.steps_per_call = 16
+        self.traces = 0  # tf.function traces this model's calls caused (0 for a repeat of a known shape)
+        self._data: tuple | None = None  # (x, y, x tensor, y tensor) of the last training set
 
     # --- the engine interface ----------------------------------------------------------------------
     @property
@@ -194,10 +232,10 @@ class ScratchMLP(tf.Module):
         val=None,
         on_progress: Callable[[float], None] | None = None,
         should_stop: Callable[[], bool] | None = None,
-    ) -> dict:
+    ) -> EpochResult:
         """One shuffled epoch in compiled chunks sized to ~CHUNK_SECONDS each."""
         x, y = self._tensors(x, y)
-        steps = -(-int(x.shape[0]) // self.config.batch_size)
+        steps = ceil_div(int(x.shape[0]), self.config.batch_size)
         order = tf.constant(
             np.random.default_rng([self.config.seed, int(self.t.numpy())]).permutation(int(x.shape[0])), tf.int32
         )
@@ -205,7 +243,7 @@ class ScratchMLP(tf.Module):
         while done < steps:
             n = min(self.steps_per_call, steps - done)
             start = time.perf_counter()
-            chunk = self._call("train_chunk", self._state(), x, y, order, tf.constant(done), tf.constant(n))
+            chunk = self._call("train_chunk", self.variables, x, y, order, tf.constant(done), tf.constant(n))
             loss_c, correct_c, seen_c = (float(v) for v in chunk)
             elapsed = time.perf_counter() - start
             done += n
@@ -216,23 +254,21 @@ class ScratchMLP(tf.Module):
             if not np.isfinite(loss_c) or (should_stop and should_stop() and done < steps):
                 stopped = done < steps and np.isfinite(loss_c)
                 break
-        result = {
-            "loss": loss_sum / max(seen, 1),
-            "accuracy": correct_sum / max(seen, 1),
-            "steps": done,
-            "stopped": stopped,
-            "val_loss": None,
-            "val_accuracy": None,
-        }
-        if val is not None and len(val[0]):
-            result["val_loss"], result["val_accuracy"] = self.evaluate(*val)
-        return result
+        val_loss, val_accuracy = self.evaluate(*val) if val is not None and len(val[0]) else (None, None)
+        return EpochResult(
+            loss=loss_sum / max(seen, 1),
+            accuracy=correct_sum / max(seen, 1),
+            val_loss=val_loss,
+            val_accuracy=val_accuracy,
+            steps=done,
+            stopped=bool(stopped),
+        )
 
     def evaluate(self, x, y) -> tuple[float, float]:
         loss_sum, correct = 0.0, 0.0
         for i in range(0, len(x), EVAL_ROWS):
             xs, ys = tf.constant(x[i : i + EVAL_ROWS]), tf.constant(y[i : i + EVAL_ROWS], tf.int32)
-            loss_c, correct_c = self._call("evaluate", self._state(), xs, ys)
+            loss_c, correct_c = self._call("measure", self.variables, xs, ys)
             loss_sum, correct = loss_sum + float(loss_c), correct + float(correct_c)
         return loss_sum / len(x), correct / len(x)
 
@@ -266,21 +302,15 @@ class ScratchMLP(tf.Module):
         model.set_weights(self.get_weights())
         return model
 
+    def release(self) -> None:
+        self._data = None
+
     # --- compiled functions, shared by every model of the same shape -----------------------------
     def _tensors(self, x, y) -> tuple[tf.Tensor, tf.Tensor]:
         """The training set as tensors, converted once (epochs after the first reuse them)."""
         if self._data is None or self._data[0] is not x or self._data[1] is not y:
             self._data = (x, y, tf.constant(x), tf.constant(y, tf.int32))
         return self._data[2], self._data[3]
-
-    _STATE = ("W", "b", "params", "m", "v", "t", "lr", "seed")  # the variables a compiled call receives
-    _SHAPE = ("n_classes", "scale", "offset", "activations", "fused")  # plain values baked into the graph
-
-    def _state(self) -> dict:
-        return {
-            name: list(value) if isinstance(value, list) else value
-            for name, value in ((n, getattr(self, n)) for n in self._STATE)
-        }
 
     def _shape_key(self) -> tuple:
         """What the compiled graph depends on: the config without per-run fields, sizes, normalization."""
@@ -304,29 +334,23 @@ class ScratchMLP(tf.Module):
 
 
 class _Programs:
-    """The tf.functions for one network shape. They receive the variables as arguments and run
-    ScratchMLP's own methods on a stand-in model holding those variables, so every model of this
-    shape runs the same traced graph."""
+    """The tf.functions for one network shape: each builds a Network around the variables it is
+    passed and runs its math, so every model of this shape runs the same traced graph."""
 
     def __init__(self, model: ScratchMLP, key: tuple):
-        self.config = key[0]  # the per-run fields are neutralized: the graph must not depend on them
-        self.shape = {name: getattr(model, name) for name in ScratchMLP._SHAPE}
+        # key[0] is the config with the per-run fields neutralized: the graph must not depend on them
+        self.network = functools.partial(Network, key[0], model.n_classes, model.scale, model.offset, fused=model.fused)
         self.traces = 0
         self.train_chunk = tf.function(self._train_chunk, reduce_retracing=True)
-        self.evaluate = tf.function(self._evaluate, reduce_retracing=True)
+        self.measure = tf.function(self._measure, reduce_retracing=True)
 
-    def _stand_in(self, state: dict) -> ScratchMLP:
-        model = ScratchMLP.__new__(ScratchMLP)  # no __init__: no new variables, just these
-        model.__dict__.update(self.shape, config=self.config, **state)
-        return model
-
-    def _train_chunk(self, state, x, y, order, first_step, n_steps):
+    def _train_chunk(self, variables: Variables, x, y, order, first_step, n_steps):
         self.traces += 1
-        return self._stand_in(state)._train_chunk_eager(x, y, order, first_step, n_steps)
+        return self.network(variables).train_chunk(x, y, order, first_step, n_steps)
 
-    def _evaluate(self, state, x, y):
+    def _measure(self, variables: Variables, x, y):
         self.traces += 1
-        return self._stand_in(state)._evaluate_eager(x, y)
+        return self.network(variables).measure(x, y)
 
 
 _PROGRAMS: OrderedDict[tuple, _Programs] = OrderedDict()
