@@ -24,7 +24,9 @@ import os
 import random
 import sys
 import tempfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -96,42 +98,49 @@ def soak_jobs(trainings: int, ds: data.Dataset, owners: int = 30) -> dict:
 
 
 def soak_server(sessions: int, trainings: int) -> dict:
+    """Every session in its own thread: press Train, watch it to the end, browse a page or two, again;
+    the server's cap of 2 queues the rest, as in a lesson."""
     from tests.live_server import AgentSession, LiveServer
 
     folder = Path(tempfile.mkdtemp(prefix="soak-server-"))
     server = LiveServer(folder / "runs", agent_api=True, env={"MLP_MAX_TRAININGS": "2"})
-    rng = random.Random(0)
-    rss, errors, latencies, done = [server.rss_mb()], 0, [], 0
+    lock, rss, errors, people = threading.Lock(), [], [], []
+    per_session = [trainings // sessions + (i < trainings % sessions) for i in range(sessions)]
     start = time.perf_counter()
+
+    def student(i: int) -> None:
+        rng = random.Random(i)
+        try:
+            me = AgentSession(server.url, query={"v": "1", "epochs": "1", "layers": f"{rng.choice([16, 32, 64])}:relu"})
+            people.append(me)
+            for _ in range(per_session[i]):
+                if me.result["page"]["url_path"] != "":
+                    me.goto("")
+                me.click("train")
+                end = time.time() + 300
+                while time.time() < end and not _finished(me.refresh()):
+                    time.sleep(rng.uniform(0.5, 1.5))
+                with lock:
+                    rss.append(server.rss_mb())
+                    if len(rss) % 10 == 0:
+                        log(f"{len(rss):>4} trainings  server RSS {rss[-1]:7.1f} MB")
+                for _ in range(rng.randint(0, 2)):  # look at another page meanwhile
+                    me.goto(rng.choice(["draw", "runs", "about"]))
+                    time.sleep(rng.uniform(1, 4))
+        except (RuntimeError, OSError) as exc:
+            with lock:
+                errors.append(f"session {i}: {exc}")
+
     try:
-        people = [
-            AgentSession(server.url, query={"v": "1", "epochs": "1", "layers": "32:relu"}) for _ in range(sessions)
-        ]
-        turn = 0
-        while done < trainings:
-            trainer = people[turn % sessions]
-            turn += 1
-            try:
-                trainer.click("train")
-                for other in rng.sample(people, min(3, sessions)):  # the class keeps browsing meanwhile
-                    if other is not trainer:
-                        other.goto(rng.choice(["", "draw", "runs", "about"]))
-                end = time.time() + 120
-                while time.time() < end and not _finished(trainer.refresh()):
-                    time.sleep(0.3)
-                done += 1
-                rss.append(server.rss_mb())
-            except (RuntimeError, OSError) as exc:
-                errors += 1
-                log(f"error: {exc}")
-            if done % 10 == 0:
-                log(f"{done:>4} trainings  server RSS {rss[-1]:7.1f} MB")
-        latencies = [t for p in people for t in p.latencies]
+        with ThreadPoolExecutor(sessions) as pool:
+            list(pool.map(student, range(sessions)))
     finally:
         server.stop()
+    latencies = [t for p in people for t in p.latencies]
     return {
         "sessions": sessions,
-        "errors": errors,
+        "errors": len(errors),
+        "error_samples": errors[:3],
         "interactions": len(latencies),
         "p50_s": round(float(np.percentile(latencies, 50)), 3) if latencies else None,
         "p95_s": round(float(np.percentile(latencies, 95)), 3) if latencies else None,

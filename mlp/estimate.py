@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 
 from .config import RunConfig
+from .mathutil import ceil_div
 
 # seconds per step, and seconds per (sample x parameter), per engine; measured with
 # `python -m benchmarks.bench_estimate` on the 2-core machine kind (full MNIST)
@@ -50,7 +51,7 @@ class SpeedModel:
 
 def _raw_epoch_seconds(config: RunConfig, n_train: int, n_inputs: int, n_classes: int) -> float:
     n_fit = int(n_train * (1 - config.validation_fraction))
-    steps = -(-n_fit // config.batch_size)
+    steps = ceil_div(n_fit, config.batch_size)
     arithmetic = n_train * config.parameter_count(n_inputs, n_classes) * SAMPLE_PARAM_SECONDS[config.engine]
     return steps * STEP_SECONDS[config.engine] + arithmetic * (1 + HELDOUT_FRACTION)
 

@@ -100,25 +100,6 @@ def test_divergence_is_reported_and_last_finite_weights_kept(engine, small):
     assert all(np.isfinite(w).all() for w in training.engine.get_weights())
 
 
-@pytest.mark.parametrize("engine", ["keras", "scratch"])
-def test_released_engine_still_predicts_evaluates_and_trains(engine, small):
-    """release() drops the data tensors kept between epochs; the engine makes them again when needed."""
-    from mlp.engines import Engine
-
-    training = Training(RunConfig(layers=(LayerSpec(16),), epochs=2, engine=engine), small)
-    assert isinstance(training.engine, Engine)
-    training.epoch()
-    probs, measured = training.predict(small.x_test[:20]), training.evaluate_test()
-    training.engine.release()
-    cached = {"keras": ("_train", "_heldout"), "scratch": ("_data",)}[engine]
-    assert not any(getattr(training.engine, name) for name in cached)
-    np.testing.assert_allclose(training.predict(small.x_test[:20]), probs, atol=1e-6)
-    assert training.evaluate_test() == pytest.approx(measured, rel=1e-5)
-    log = training.epoch()
-    assert log.epoch == 2 and log.val_loss is not None and training.status == "running"
-    assert any(getattr(training.engine, name) for name in cached)
-
-
 def test_step_and_live_learning_rate(small):
     training = Training(RunConfig(epochs=5, engine="scratch"), small)
     assert training.epoch().epoch == 1

@@ -67,8 +67,3 @@ class Engine(Protocol):
     def keras_model(self):
         """A keras.Model carrying the current weights (for saving, evaluation and the Draw page)."""
         ...
-
-    def release(self) -> None:
-        """Drop the tensor copies of the training and held-out data kept between epochs (a finished
-        training should not hold them); the next epoch or measurement makes them again."""
-        ...

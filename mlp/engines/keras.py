@@ -185,9 +185,6 @@ class KerasEngine:
         for variable, value in zip(opt.variables, state[1 + n_weights :], strict=True):
             variable.assign(value)
 
-    def release(self) -> None:
-        self._train, self._heldout = None, []
-
     # --- data -------------------------------------------------------------------------------------
     def _onehot(self, y) -> np.ndarray:
         return np.eye(self.n_classes, dtype=np.float32)[y]

@@ -302,9 +302,6 @@ class ScratchMLP(Network):
         model.set_weights(self.get_weights())
         return model
 
-    def release(self) -> None:
-        self._data = None
-
     # --- compiled functions, shared by every model of the same shape -----------------------------
     def _tensors(self, x, y) -> tuple[tf.Tensor, tf.Tensor]:
         """The training set as tensors, converted once (epochs after the first reuse them)."""
