@@ -88,8 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--quick", action="store_true", help="8 trainings on 3,000 images (CI)")
     args = parser.parse_args(argv)
-    info = data.DATASETS["mnist"]
-    ds = data._from_npz(info, info.sample_path, "sample")
+    ds = data.load_sample("mnist")
     trainings = args.trainings
     if args.quick:
         trainings = 8

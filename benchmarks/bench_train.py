@@ -127,8 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="the bundled sample, 3 epochs, one round (CI)")
     args = parser.parse_args(argv)
     if args.quick:
-        info = data.DATASETS["mnist"]
-        ds, rounds, epochs = data._from_npz(info, info.sample_path, "sample"), 1, 3
+        ds, rounds, epochs = data.load_sample("mnist"), 1, 3
     else:
         ds, rounds, epochs = data.load("mnist", download=False), args.rounds, args.epochs
     if epochs < 2:

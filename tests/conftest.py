@@ -20,8 +20,7 @@ def _runs_dir(tmp_path, monkeypatch):
 @pytest.fixture(scope="session")
 def sample():
     """The bundled MNIST sample (10k train / 2k test), whatever MLP_DATA_DIR says."""
-    info = data.DATASETS["mnist"]
-    return data._from_npz(info, info.sample_path, "sample")
+    return data.load_sample("mnist")
 
 
 @pytest.fixture(scope="session")

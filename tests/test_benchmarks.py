@@ -11,10 +11,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_quick(script: str, timeout: float = 240) -> dict:
+def run_quick(script: str, *args: str, timeout: float = 240) -> dict:
     env = {**os.environ, "MLP_OFFLINE": "1", "TF_CPP_MIN_LOG_LEVEL": "3"}
     proc = subprocess.run(
-        [sys.executable, "-m", f"benchmarks.{script.removesuffix('.py')}", "--quick"],
+        [sys.executable, "-m", f"benchmarks.{script.removesuffix('.py')}", "--quick", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -67,3 +67,17 @@ def test_bench_startup_quick():
     # reported, not asserted: the app imports TensorFlow on purpose a few seconds after the first
     # paint, so on a slow machine the check can race with it (tests/test_app.py checks the page itself)
     assert isinstance(result["tensorflow_loaded_at_render"], bool)
+
+
+def test_bench_estimate_quick():
+    result = run_quick("bench_estimate.py")
+    assert result["benchmark"] == "estimate" and len(result["rows"]) == 4
+    assert all(r["seconds"] > 0 and r["shipped_estimate"] > 0 for r in result["rows"])
+    assert set(result["fitted"]) == {"keras", "scratch"}
+
+
+@pytest.mark.server
+def test_bench_soak_server_quick():
+    result = run_quick("bench_soak.py", "--mode", "server", timeout=300)
+    assert result["benchmark"] == "soak" and result["mode"] == "server" and result["sessions"] == 4
+    assert result["errors"] == 0 and len(result["rss_curve_mb"]) == result["trainings"] == 14
