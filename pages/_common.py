@@ -84,6 +84,20 @@ def presenter_toggle() -> None:
         del st.query_params["present"]
 
 
+def model_download(run_id: str, label: str, file_name: str, key: str | None = None, where=st) -> None:
+    """A download button for a saved run's .keras file, when it has one."""
+    path = run_store().model_path(run_id)
+    if path.exists():
+        where.download_button(
+            label,
+            path.read_bytes(),
+            file_name=file_name,
+            mime="application/octet-stream",
+            icon=":material/download:",
+            key=key,
+        )
+
+
 def show_evaluation(ev, ds, model, key: str = "", delta: str | None = None, seconds: float | None = None) -> None:
     """The test-set figures, then the analysis: one layout for a finished training, a saved run and an
     uploaded model. `key` keeps the charts of several evaluations on one page apart."""

@@ -10,7 +10,7 @@ import streamlit as st
 from mlp import plots
 from mlp.jobs import Job, Snapshot
 from mlp.session import Workbench, running_rate
-from pages._common import job_manager, presenting, show_evaluation
+from pages._common import job_manager, model_download, presenting, show_evaluation
 from pages._train_form import LR_STEPS
 
 
@@ -148,12 +148,5 @@ def results(wb: Workbench, job: Job) -> None:
     previous = wb.previous_result
     delta = f"{(ev.accuracy - previous.accuracy) * 100:+.2f} pts vs previous run" if previous else None
     show_evaluation(ev, job.data, job.model, delta=delta, seconds=job.snapshot().seconds)
-    path = job_manager().store.model_path(job.run_id) if job.run_id else None
-    if path is not None and path.exists():
-        st.download_button(
-            "Download model (.keras)",
-            path.read_bytes(),
-            file_name=f"mlp-{job.run_id}.keras",
-            mime="application/octet-stream",
-            icon=":material/download:",
-        )
+    if job.run_id:
+        model_download(job.run_id, "Download model (.keras)", f"mlp-{job.run_id}.keras")

@@ -9,7 +9,7 @@ import streamlit as st
 from mlp import data, plots
 from mlp.models import ModelError, load_model_bytes
 from mlp.runs import RunStoreError
-from pages._common import ensure_shell, run_store, show_evaluation, workbench
+from pages._common import ensure_shell, model_download, run_store, show_evaluation, workbench
 
 ensure_shell()
 
@@ -62,15 +62,8 @@ def open_run(run) -> None:
         key=f"csv_{run.id}",
     )
     path = run_store().model_path(run.id)
-    if run.has_model and path.exists():
-        c2.download_button(
-            "Model (.keras)",
-            path.read_bytes(),
-            file_name=f"{run.id}.keras",
-            mime="application/octet-stream",
-            icon=":material/download:",
-            key=f"model_{run.id}",
-        )
+    if run.has_model:
+        model_download(run.id, "Model (.keras)", f"{run.id}.keras", key=f"model_{run.id}", where=c2)
     if run.status.get("owner") == workbench().owner and c3.button(
         "Delete this run", icon=":material/delete:", key=f"del_{run.id}"
     ):

@@ -2,6 +2,34 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+@pytest.fixture(autouse=True)
+def fresh_server_state():
+    """Each test is a fresh server: the job manager (and its run store) is a cache_resource.
+    Import this fixture into an AppTest module to use it there."""
+    import streamlit as st
+
+    st.cache_resource.clear()
+
+
+def new_app(query: dict | None = None) -> AppTest:
+    """The app as a new browser session opening a link with `query`, after its first run."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def texts(elements) -> str:
+    return " | ".join(str(e.value) for e in elements)
+
 
 def labelled(elements, label: str):
     """The first element of `elements` (e.g. at.button) whose label is `label`."""
