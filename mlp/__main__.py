@@ -142,7 +142,8 @@ def cmd_train(args) -> int:
         if store:
             store.append_epoch(run_id, log.to_dict())
 
-    def on_progress(fraction, rate):
+    def on_progress(progress, rate):
+        fraction = progress.fraction
         bar = "#" * int(fraction * 30)
         print(f"\r[{bar:<30}] {fraction:4.0%}  {rate:,.0f} samples/s", end="", file=sys.stderr, flush=True)
 

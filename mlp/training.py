@@ -13,7 +13,9 @@ import numpy as np
 from .config import RunConfig
 from .data import Dataset, normalization, split_validation
 from .engines import make_engine
+from .engines.base import EpochProgress
 
+UNTRAINED_ROWS = 10_000  # training rows measured for epoch 0 (enough for a steady first point)
 DIVERGED_HINT = (
     "Try a learning rate 10x smaller, or normalize the pixels (÷255 or z-score) if they are raw 0-255 values."
 )
@@ -52,7 +54,9 @@ class Training:
     """One run: a config, its data and an engine. `run()` trains all epochs, `epoch()` just one.
 
     status: "ready" -> "running" -> "completed" | "stopped" | "diverged".
-    Callbacks run in the training thread: on_epoch(EpochLog), on_progress(fraction, samples/s).
+    Callbacks run in the training thread: on_epoch(EpochLog), on_progress(EpochProgress, samples/s) about
+    every tenth of an epoch. `pace_seconds` (settable while it runs) stretches each epoch to at least that
+    long by waiting between chunks of steps, for a class to follow; the results do not change.
     `release()` shrinks a paused training to its history and a Checkpoint; the next epoch rebuilds the
     engine from it, so a server can keep many finished trainings that a Step may still continue.
     """
@@ -63,7 +67,7 @@ class Training:
         data: Dataset,
         *,
         on_epoch: Callable[[EpochLog], None] | None = None,
-        on_progress: Callable[[float, float], None] | None = None,
+        on_progress: Callable[[EpochProgress, float], None] | None = None,
         stop_event: threading.Event | None = None,
     ):
         self.config = config.validated(len(data.x_train), data.n_features, data.n_classes)
@@ -71,9 +75,10 @@ class Training:
         self._split: tuple[np.ndarray, ...] | None = None
         self.heldout = "test" if self.x_val is data.x_test else "validation"  # what val_* figures measure
         self.scale, self.offset = normalization(config.normalization, self.x_train)
-        self.engine = make_engine(config, data.n_features, data.n_classes, self.scale, self.offset)
+        self.engine = make_engine(config, data.n_features, data.n_classes, self.scale, self.offset, len(self.x_train))
         self.checkpoint: Checkpoint | None = None  # set while released
         self.on_epoch, self.on_progress = on_epoch, on_progress
+        self.pace_seconds = 0.0  # the shortest an epoch may take (0: as fast as it goes)
         self.stop_event = stop_event or threading.Event()
         self.history: list[EpochLog] = []
         self.status, self.message = "ready", ""
@@ -114,7 +119,9 @@ class Training:
         """The engine, rebuilt from the checkpoint after a release."""
         if self.engine is None:
             d = self.data
-            self.engine = make_engine(self.config, d.n_features, d.n_classes, self.scale, self.offset)
+            self.engine = make_engine(
+                self.config, d.n_features, d.n_classes, self.scale, self.offset, len(self.x_train)
+            )
             self.engine.import_state(self.checkpoint.state)
             self.checkpoint = None
             self._last_good = self.engine.get_weights()
@@ -165,10 +172,13 @@ class Training:
         start = time.perf_counter()
         n = len(self.x_train)
 
-        def progress(fraction: float) -> None:
+        def progress(p: EpochProgress) -> None:
+            ahead = p.fraction * self.pace_seconds - (time.perf_counter() - start)
+            if ahead > 0:
+                self.stop_event.wait(ahead)  # a Stop ends the wait at once
             if self.on_progress:
                 elapsed = time.perf_counter() - start
-                self.on_progress(fraction, fraction * n / elapsed if elapsed > 0 else 0.0)
+                self.on_progress(p, p.fraction * n / elapsed if elapsed > 0 else 0.0)
 
         result = engine.train_epoch(self.x_train, self.y_train, (self.x_val, self.y_val), progress, self._should_stop)
         seconds = time.perf_counter() - start
@@ -198,6 +208,15 @@ class Training:
         if self.on_epoch:
             self.on_epoch(log)
         return log
+
+    def measure_untrained(self) -> EpochLog:
+        """Epoch 0: the untrained network measured like an epoch's end (training loss and accuracy on the
+        first UNTRAINED_ROWS training rows), so curves and grid start where learning starts. Measuring
+        changes no weight and draws no random number: the training that follows is the same."""
+        engine = self._ensure_engine()
+        loss, accuracy = engine.evaluate(self.x_train[:UNTRAINED_ROWS], self.y_train[:UNTRAINED_ROWS])
+        val_loss, val_accuracy = engine.evaluate(self.x_val, self.y_val)
+        return EpochLog(0, loss, accuracy, val_loss, val_accuracy, 0.0, 0.0, engine.learning_rate)
 
     def set_learning_rate(self, value: float) -> None:
         """Change the learning rate from the next epoch on (a live tweak, safe from another thread)."""

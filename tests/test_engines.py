@@ -68,8 +68,8 @@ def test_stop_mid_epoch_keeps_weights(engine, sample):
     stop = threading.Event()
     fractions = []
 
-    def on_progress(fraction, rate):
-        fractions.append(fraction)
+    def on_progress(progress, rate):
+        fractions.append(progress.fraction)
         stop.set()
 
     cfg = RunConfig(batch_size=16, epochs=3, engine=engine)

@@ -23,8 +23,11 @@ def import_tensorflow() -> None:
         import keras  # noqa: F401  (imports TensorFlow)
 
 
-def make_engine(config: RunConfig, n_inputs: int, n_classes: int, scale: float, offset: float) -> Engine:
-    """The engine named by config.engine, with freshly initialized weights."""
+def make_engine(
+    config: RunConfig, n_inputs: int, n_classes: int, scale: float, offset: float, n_train: int | None = None
+) -> Engine:
+    """The engine named by config.engine, with freshly initialized weights; n_train (rows per epoch) lets it
+    report progress about every tenth of an epoch."""
     import_tensorflow()
     if config.engine == "scratch":
         from .scratch import ScratchMLP
@@ -32,4 +35,4 @@ def make_engine(config: RunConfig, n_inputs: int, n_classes: int, scale: float, 
         return ScratchMLP(config, n_inputs, n_classes, scale, offset)
     from .keras import KerasEngine
 
-    return KerasEngine(config, n_inputs, n_classes, scale, offset)
+    return KerasEngine(config, n_inputs, n_classes, scale, offset, n_train=n_train)

@@ -21,6 +21,15 @@ class EpochResult:
     stopped: bool  # a stop request ended the epoch early
 
 
+@dataclass(frozen=True)
+class EpochProgress:
+    """Part of an epoch done, with the running means of its training batches so far (for live curves)."""
+
+    fraction: float
+    loss: float
+    accuracy: float
+
+
 @runtime_checkable
 class Engine(Protocol):
     """A model being trained: KerasEngine (model.fit) and ScratchMLP (written out) both are one."""
@@ -38,10 +47,11 @@ class Engine(Protocol):
         x: np.ndarray,
         y: np.ndarray,
         val: tuple[np.ndarray, np.ndarray] | None = None,
-        on_progress: Callable[[float], None] | None = None,
+        on_progress: Callable[[EpochProgress], None] | None = None,
         should_stop: Callable[[], bool] | None = None,
     ) -> EpochResult:
-        """One shuffled epoch over (x, y), then a measurement on `val`; honours `should_stop` mid-epoch."""
+        """One shuffled epoch over (x, y), then a measurement on `val`; reports progress about every tenth of
+        the epoch or more often, and honours `should_stop` at those moments."""
         ...
 
     def evaluate(self, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:

@@ -11,7 +11,7 @@ import tensorflow as tf
 from .. import compat
 from ..config import RunConfig
 from ..mathutil import ceil_div
-from .base import EpochResult
+from .base import EpochProgress, EpochResult
 
 INITIALIZERS = {"glorot": keras.initializers.GlorotUniform, "he": keras.initializers.HeNormal}
 
@@ -73,9 +73,11 @@ class _Hooks(keras.callbacks.Callback):
         self.done = 0
 
     def on_train_batch_end(self, batch, logs=None):
-        self.done = batch + 1
-        if self.on_progress:
-            self.on_progress(self.done / self.steps)
+        self.done = min(batch + 1, self.steps)  # with steps_per_execution the last index may run past the end
+        if self.on_progress:  # logs hold the running means of the epoch's batches so far
+            logs = logs or {}
+            loss, accuracy = (float(np.asarray(logs.get(k, np.nan))) for k in ("loss", "accuracy"))
+            self.on_progress(EpochProgress(self.done / self.steps, loss, accuracy))
         if self.should_stop and self.should_stop():
             self.model.stop_training = True
 
@@ -92,12 +94,21 @@ class KerasEngine:
     HELDOUT_BATCH = 4096  # rows per step when measuring the held-out set
 
     def __init__(
-        self, config: RunConfig, n_inputs: int, n_classes: int, scale: float, offset: float, fused_updates: bool = True
+        self,
+        config: RunConfig,
+        n_inputs: int,
+        n_classes: int,
+        scale: float,
+        offset: float,
+        fused_updates: bool = True,
+        n_train: int | None = None,
     ):
         self.config, self.n_classes = config, n_classes
         self.model = build_model(config, n_inputs, n_classes, scale, offset)
         params_x_batch = self.model.count_params() * config.batch_size
-        self.steps_per_execution = int(np.clip(5e9 // (6 * params_x_batch), 1, 32))
+        # many steps per compiled call (fast), but a progress report (a live point) every tenth of an epoch
+        tenth = ceil_div(ceil_div(n_train, config.batch_size), 10) if n_train else 32
+        self.steps_per_execution = int(np.clip(5e9 // (6 * params_x_batch), 1, min(32, tenth)))
         opt = optimizer(config)
         compat.skip_single_replica_all_reduce(opt)
         self.fused_updates = fused_updates and compat.fuse_keras_updates(opt, self.model.trainable_variables)
@@ -126,7 +137,7 @@ class KerasEngine:
         x,
         y,
         val=None,
-        on_progress: Callable[[float], None] | None = None,
+        on_progress: Callable[[EpochProgress], None] | None = None,
         should_stop: Callable[[], bool] | None = None,
     ) -> EpochResult:
         """One epoch of model.fit."""

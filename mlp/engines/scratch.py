@@ -32,7 +32,7 @@ import tensorflow as tf
 
 from ..config import RunConfig
 from ..mathutil import ceil_div
-from .base import EpochResult
+from .base import EpochProgress, EpochResult
 
 ACTIVATIONS = {"relu": tf.nn.relu, "sigmoid": tf.sigmoid, "tanh": tf.tanh, "linear": tf.identity}
 CHUNK_SECONDS = 0.25  # compute per compiled call: a stop request is honoured within about this
@@ -230,7 +230,7 @@ class ScratchMLP(Network):
         x,
         y,
         val=None,
-        on_progress: Callable[[float], None] | None = None,
+        on_progress: Callable[[EpochProgress], None] | None = None,
         should_stop: Callable[[], bool] | None = None,
     ) -> EpochResult:
         """One shuffled epoch in compiled chunks sized to ~CHUNK_SECONDS each."""
@@ -240,8 +240,9 @@ class ScratchMLP(Network):
             np.random.default_rng([self.config.seed, int(self.t.numpy())]).permutation(int(x.shape[0])), tf.int32
         )
         done, loss_sum, correct_sum, seen, stopped = 0, 0.0, 0.0, 0, False
+        tenth = ceil_div(steps, 10)  # report at least every tenth of an epoch: live curves at lesson pace
         while done < steps:
-            n = min(self.steps_per_call, steps - done)
+            n = min(self.steps_per_call, tenth, steps - done)
             start = time.perf_counter()
             chunk = self._call("train_chunk", self.variables, x, y, order, tf.constant(done), tf.constant(n))
             loss_c, correct_c, seen_c = (float(v) for v in chunk)
@@ -250,7 +251,7 @@ class ScratchMLP(Network):
             loss_sum, correct_sum, seen = loss_sum + loss_c, correct_sum + correct_c, seen + int(seen_c)
             self.steps_per_call = int(np.clip(n * CHUNK_SECONDS / max(elapsed, 1e-4), 1, 4096))
             if on_progress:
-                on_progress(done / steps)
+                on_progress(EpochProgress(done / steps, loss_sum / max(seen, 1), correct_sum / max(seen, 1)))
             if not np.isfinite(loss_c) or (should_stop and should_stop() and done < steps):
                 stopped = done < steps and np.isfinite(loss_c)
                 break
