@@ -23,6 +23,7 @@ from .config import (
 from .presets import PRESETS, preset
 from .pretrained import PRETRAINED, train_pretrained
 from .runs import RunStore, RunStoreError
+from .states import CONTINUABLE, RunState
 
 
 class CliError(Exception):
@@ -149,7 +150,7 @@ def cmd_train(args) -> int:
     start = time.perf_counter()
     training = Training(config, ds, on_epoch=on_epoch, on_progress=on_progress if tty else None)
     if store:
-        store.set_status(run_id, "running")
+        store.set_status(run_id, RunState.RUNNING)
     training.run()
     seconds = time.perf_counter() - start
     test_loss, test_acc = training.evaluate_test()
@@ -184,7 +185,7 @@ def cmd_train(args) -> int:
         print(json.dumps(result))
     else:
         print(f"{training.status}: test accuracy {test_acc:.4f}, test loss {test_loss:.4f}, {seconds:.1f}s")
-    return 0 if training.status in ("completed", "stopped") else 1
+    return 0 if training.status in CONTINUABLE else 1
 
 
 def cmd_presets(args) -> int:

@@ -30,8 +30,8 @@ from .data import Dataset
 from .estimate import SpeedModel
 from .evaluate import Evaluation
 from .runs import RunStore, RunStoreError
+from .states import CONTINUABLE, FINISHED, RunState
 
-FINISHED = ("completed", "stopped", "diverged", "failed")
 POOL = 1000  # test images predicted after every epoch for the live grid
 PRUNED_KEPT = 100_000  # ids of pruned jobs remembered (about 100 bytes each)
 
@@ -40,7 +40,7 @@ PRUNED_KEPT = 100_000  # ids of pruned jobs remembered (about 100 bytes each)
 class Snapshot:
     """What a viewer may read of a job at one moment (a copy: safe to keep)."""
 
-    state: str = "queued"
+    state: RunState = RunState.QUEUED
     queue_position: int = 0
     history: list[dict] = field(default_factory=list)
     heldout: str = "validation"
@@ -92,14 +92,14 @@ class Job:
             snap = copy.copy(self._snap)
             snap.history = list(snap.history)
         snap.lr_changes = list(self.training.lr_changes) if self.training else []
-        if snap.state == "queued":
+        if snap.state == RunState.QUEUED:
             snap.queue_position = self.manager.queue_position(self)
         return snap
 
     def stop(self) -> None:
         self.stop_event.set()
 
-    def snapshot_state(self) -> str:
+    def snapshot_state(self) -> RunState:
         with self._lock:
             return self._snap.state
 
@@ -124,15 +124,15 @@ class Job:
         """Train `epochs` more epochs of the same model (the Step button); the job queues again."""
         if self.snapshot().active:
             raise RuntimeError("this training is still running")
-        if self._snap.state in ("diverged", "failed"):
+        if self._snap.state not in CONTINUABLE:
             raise RuntimeError(f"a {self._snap.state} training cannot be continued; start a new one")
         if self.training is None and self._snap.history:
             raise RuntimeError("this training is no longer held in memory; start a new one")
         self.target_epochs = len(self.training.history) + epochs if self.training else epochs
         self.stop_event.clear()
         if self.training:
-            self.training.status = "ready"
-        self._update(state="queued", message="")
+            self.training.status = RunState.READY
+        self._update(state=RunState.QUEUED, message="")
         self.manager.enqueue(self)
 
     def set_learning_rate(self, value: float) -> None:
@@ -154,7 +154,7 @@ class Job:
                 self.run_id = self.store.create(self.config, owner=self.owner)
             with self.manager.slot(self):
                 if self.stop_event.is_set() and self.training is None:
-                    self._finish("stopped", "Stopped before it started.", start)
+                    self._finish(RunState.STOPPED, "Stopped before it started.", start)
                     return
                 self._train(start)
         except RunStoreError as exc:
@@ -171,16 +171,16 @@ class Job:
 
     def _fail(self, message: str, start: float) -> None:
         self.training = None  # a failed training cannot be continued: free its engine and data at once
-        self._finish("failed", message, start)
+        self._finish(RunState.FAILED, message, start)
 
     def _train(self, start: float) -> None:
         from .evaluate import evaluate
         from .training import Training  # imports TensorFlow
 
-        self._update(state="running")
+        self._update(state=RunState.RUNNING)
         self._warm = False
         if self.store:
-            self.store.set_status(self.run_id, "running")
+            self.store.set_status(self.run_id, RunState.RUNNING)
         if self.training is None:
             self.training = Training(
                 self.config,
@@ -212,7 +212,7 @@ class Job:
         )
 
     def _on_epoch(self, log) -> None:
-        if self._warm and self.training.status == "running":  # not a first (compiling) or cut-short epoch
+        if self._warm and self.training.status == RunState.RUNNING:  # not a first (compiling) or cut-short epoch
             d = self.data
             self.manager.speed.observe(self.config, len(d.x_train), d.n_features, d.n_classes, log.seconds)
         self._warm = True
@@ -224,7 +224,7 @@ class Job:
             self._snap.pool_probabilities = probabilities
             self._snap.epoch_fraction = 0.0
 
-    def _finish(self, state: str, message: str, start: float, **metrics: Any) -> None:
+    def _finish(self, state: RunState, message: str, start: float, **metrics: Any) -> None:
         self._elapsed += time.perf_counter() - start
         seconds = self._elapsed
         if self.store and self.run_id:

@@ -13,6 +13,7 @@ import numpy as np
 from .config import RunConfig
 from .data import Dataset, normalization, split_validation
 from .engines import make_engine
+from .states import FINISHED, RunState
 
 DIVERGED_HINT = (
     "Try a learning rate 10x smaller, or normalize the pixels (÷255 or z-score) if they are raw 0-255 values."
@@ -51,7 +52,7 @@ class Checkpoint:
 class Training:
     """One run: a config, its data and an engine. `run()` trains all epochs, `epoch()` just one.
 
-    status: "ready" -> "running" -> "completed" | "stopped" | "diverged".
+    status (a RunState): READY -> RUNNING -> COMPLETED | STOPPED | DIVERGED.
     Callbacks run in the training thread: on_epoch(EpochLog), on_progress(fraction, samples/s).
     `release()` shrinks a paused training to its history and a Checkpoint; the next epoch rebuilds the
     engine from it, so a server can keep many finished trainings that a Step may still continue.
@@ -76,7 +77,8 @@ class Training:
         self.on_epoch, self.on_progress = on_epoch, on_progress
         self.stop_event = stop_event or threading.Event()
         self.history: list[EpochLog] = []
-        self.status, self.message = "ready", ""
+        self.status: RunState = RunState.READY
+        self.message = ""
         self.out_of_time = False  # the last stop came from the time budget, not from a person
         self._deadline: float | None = None
         self._budget: float | None = None
@@ -102,7 +104,7 @@ class Training:
     def release(self) -> Checkpoint:
         """Drop the engine (model, optimizer, compiled functions, data tensors) and the split copies,
         keeping a Checkpoint to go on from. Only for a paused training."""
-        if self.status == "running":
+        if self.status == RunState.RUNNING:
             raise RuntimeError("a running training cannot be released")
         if self.engine is not None:
             self.checkpoint = Checkpoint(self.engine.export_state())
@@ -123,7 +125,7 @@ class Training:
     # --- training ----------------------------------------------------------------------------------
     @property
     def finished(self) -> bool:
-        return self.status in ("completed", "stopped", "diverged") or len(self.history) >= self.config.epochs
+        return self.status in FINISHED or len(self.history) >= self.config.epochs
 
     def run(self, epochs: int | None = None, max_seconds: float | None = None) -> Training:
         """Train until `epochs` (default: the config's) are done, a stop is requested, the loss diverges, or
@@ -131,10 +133,11 @@ class Training:
         self._budget = max_seconds
         self._deadline = time.perf_counter() + max_seconds if max_seconds is not None else None
         self.out_of_time = False
-        while len(self.history) < (epochs or self.config.epochs) and self.status not in ("stopped", "diverged"):
+        target = epochs or self.config.epochs
+        while len(self.history) < target and self.status not in (RunState.STOPPED, RunState.DIVERGED):
             self.epoch()
-        if self.status == "running":
-            self.status = "completed"
+        if self.status == RunState.RUNNING:
+            self.status = RunState.COMPLETED
         return self
 
     def _should_stop(self) -> bool:
@@ -152,12 +155,12 @@ class Training:
     def epoch(self) -> EpochLog | None:
         """Train exactly one more epoch (the dashboard's Step button); None if it diverged or stopped at once."""
         if self._should_stop():
-            self.status = "stopped"
+            self.status = RunState.STOPPED
             if self.out_of_time:
                 self.message = self._stopped_message(len(self.history) + 1)
             return None
         engine = self._ensure_engine()
-        self.status = "running"
+        self.status = RunState.RUNNING
         lr, self._pending_lr = self._pending_lr, None
         if lr is not None:
             engine.learning_rate = lr
@@ -175,7 +178,7 @@ class Training:
         number = len(self.history) + 1
         if not all(math.isfinite(v) for v in (result.loss, result.val_loss or 0.0)):
             engine.set_weights(self._last_good)
-            self.status = "diverged"
+            self.status = RunState.DIVERGED
             self.message = (
                 f"The loss became NaN or infinite in epoch {number}; the weights from the last "
                 f"finite epoch were kept. {DIVERGED_HINT}"
@@ -194,7 +197,7 @@ class Training:
         )
         self.history.append(log)
         if result.stopped:
-            self.status, self.message = "stopped", self._stopped_message(number)
+            self.status, self.message = RunState.STOPPED, self._stopped_message(number)
         if self.on_epoch:
             self.on_epoch(log)
         return log
