@@ -29,6 +29,7 @@ from .config import ConfigError, RunConfig
 from .data import Dataset
 from .estimate import SpeedModel
 from .evaluate import Evaluation
+from .recorder import RunRecorder
 from .runs import RunStore, RunStoreError
 from .states import CONTINUABLE, FINISHED, RunState
 
@@ -74,7 +75,7 @@ class Job:
         self.id = secrets.token_urlsafe(12)
         self.manager, self.config, self.data, self.owner, self.store = manager, config, data, owner, store
         self.pool = pool  # indices into the test set shown in the grid
-        self.run_id: str | None = None
+        self.recorder = RunRecorder(store, config, owner) if store else None
         self.evaluation: Evaluation | None = None  # the whole test set, once finished
         self._model = None  # keras model for viewers, loaded when first asked for (see `model`)
         self.training = None  # the mlp.training.Training, once started; released between stretches
@@ -87,6 +88,11 @@ class Job:
         self._snap = Snapshot()
 
     # --- viewer side ---------------------------------------------------------------------
+    @property
+    def run_id(self) -> str | None:
+        """The saved run (None without a run store, or before the job's thread created it)."""
+        return self.recorder.run_id if self.recorder else None
+
     def snapshot(self) -> Snapshot:
         with self._lock:
             snap = copy.copy(self._snap)
@@ -150,8 +156,8 @@ class Job:
     def _run(self) -> None:
         start = time.perf_counter()
         try:
-            if self.store and self.run_id is None:
-                self.run_id = self.store.create(self.config, owner=self.owner)
+            if self.recorder:
+                self.recorder.queued()
             with self.manager.slot(self):
                 if self.stop_event.is_set() and self.training is None:
                     self._finish(RunState.STOPPED, "Stopped before it started.", start)
@@ -171,7 +177,13 @@ class Job:
 
     def _fail(self, message: str, start: float) -> None:
         self.training = None  # a failed training cannot be continued: free its engine and data at once
-        self._finish(RunState.FAILED, message, start)
+        seconds = self._elapsed + time.perf_counter() - start
+        if self.recorder:
+            try:
+                self.recorder.failed(message, seconds=seconds)
+            except RunStoreError as exc:
+                message = f"{message} (The run could not be saved: {exc})"
+        self._end(RunState.FAILED, message, seconds)
 
     def _train(self, start: float) -> None:
         from .evaluate import evaluate
@@ -179,8 +191,8 @@ class Job:
 
         self._update(state=RunState.RUNNING)
         self._warm = False
-        if self.store:
-            self.store.set_status(self.run_id, RunState.RUNNING)
+        if self.recorder:
+            self.recorder.started()
         if self.training is None:
             self.training = Training(
                 self.config,
@@ -193,14 +205,17 @@ class Job:
         training = self.training.run(self.target_epochs, max_seconds=limits.TRAINING_SECONDS.value)
         model, self._model = training.keras_model(), None
         self.evaluation = evaluate(model, self.data.x_test, self.data.y_test)
-        if self.store:
-            self.store.save_model(self.run_id, model)
         training.release()  # a finished job keeps its history and a checkpoint, not the engine or data copies
         message = training.message
         if training.out_of_time:
             message += f" This server's limit is {limits.TRAINING_SECONDS.describe()}."
         self._finish(
-            training.status, message, start, test_loss=self.evaluation.loss, test_accuracy=self.evaluation.accuracy
+            training.status,
+            message,
+            start,
+            model,
+            test_loss=self.evaluation.loss,
+            test_accuracy=self.evaluation.accuracy,
         )
 
     def _on_progress(self, fraction: float, rate: float) -> None:
@@ -217,21 +232,22 @@ class Job:
             self.manager.speed.observe(self.config, len(d.x_train), d.n_features, d.n_classes, log.seconds)
         self._warm = True
         probabilities = self.training.predict(self.data.x_test[self.pool])
-        if self.store:
-            self.store.append_epoch(self.run_id, log.to_dict())
+        if self.recorder:
+            self.recorder.epoch(log)
         with self._lock:
             self._snap.history = [*self._snap.history, log.to_dict()]
             self._snap.pool_probabilities = probabilities
             self._snap.epoch_fraction = 0.0
 
-    def _finish(self, state: RunState, message: str, start: float, **metrics: Any) -> None:
-        self._elapsed += time.perf_counter() - start
-        seconds = self._elapsed
-        if self.store and self.run_id:
-            try:
-                self.store.set_status(self.run_id, state, message=message, seconds=seconds, **metrics)
-            except RunStoreError as exc:
-                message = f"{message} (The run could not be saved: {exc})".strip()
+    def _finish(self, state: RunState, message: str, start: float, model=None, **metrics: Any) -> None:
+        """End this stretch in the run store first (a RunStoreError here makes the job fail), then for viewers."""
+        seconds = self._elapsed + time.perf_counter() - start
+        if self.recorder:
+            self.recorder.finished(state, model, message=message, seconds=seconds, **metrics)
+        self._end(state, message, seconds, **metrics)
+
+    def _end(self, state: RunState, message: str, seconds: float, **metrics: Any) -> None:
+        self._elapsed = seconds
         self.finished_at = time.time()
         self._update(state=state, message=message, seconds=seconds, epoch_fraction=0.0, eta_seconds=None, **metrics)
 
