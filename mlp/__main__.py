@@ -22,7 +22,9 @@ from .config import (
 )
 from .presets import PRESETS, preset
 from .pretrained import PRETRAINED, train_pretrained
+from .recorder import RunRecorder
 from .runs import RunStore, RunStoreError
+from .states import CONTINUABLE
 
 
 class CliError(Exception):
@@ -126,8 +128,7 @@ def cmd_train(args) -> int:
         ),
         file=sys.stderr,
     )
-    store = RunStore(args.runs_dir) if args.save else None
-    run_id = store.create(config, owner="cli") if store else None
+    recorder = RunRecorder(RunStore(args.runs_dir), config, owner="cli") if args.save else None
     tty = sys.stderr.isatty()
 
     def on_epoch(log):
@@ -139,8 +140,8 @@ def cmd_train(args) -> int:
             f"  {log.seconds:.2f}s  {log.samples_per_sec:,.0f} samples/s",
             file=sys.stderr if args.json else sys.stdout,
         )
-        if store:
-            store.append_epoch(run_id, log.to_dict())
+        if recorder:
+            recorder.epoch(log)
 
     def on_progress(progress, rate):
         fraction = progress.fraction
@@ -149,24 +150,23 @@ def cmd_train(args) -> int:
 
     start = time.perf_counter()
     training = Training(config, ds, on_epoch=on_epoch, on_progress=on_progress if tty else None)
-    if store:
-        store.set_status(run_id, "running")
+    if recorder:
+        recorder.started()
     training.run()
     seconds = time.perf_counter() - start
     test_loss, test_acc = training.evaluate_test()
     if training.message:
         print(training.message, file=sys.stderr)
-    if store:
-        store.set_status(
-            run_id,
+    if recorder:
+        recorder.finished(
             training.status,
-            test_accuracy=test_acc,
-            test_loss=test_loss,
-            seconds=seconds,
+            training.keras_model(),
             message=training.message,
+            seconds=seconds,
+            test_loss=test_loss,
+            test_accuracy=test_acc,
         )
-        store.save_model(run_id, training.engine.keras_model())
-        print(f"saved run {run_id} in {store.root}", file=sys.stderr)
+        print(f"saved run {recorder.run_id} in {recorder.store.root}", file=sys.stderr)
     history = [log.to_dict() for log in training.history]
     samples = sum(h["samples_per_sec"] * h["seconds"] for h in history)
     result = {
@@ -179,13 +179,13 @@ def cmd_train(args) -> int:
         "samples_per_sec": samples / sum(h["seconds"] for h in history) if history else 0.0,
         "data_source": ds.source,
         "data_origin": ds.origin,
-        "run_id": run_id,
+        "run_id": recorder.run_id if recorder else None,
     }
     if args.json:
         print(json.dumps(result))
     else:
         print(f"{training.status}: test accuracy {test_acc:.4f}, test loss {test_loss:.4f}, {seconds:.1f}s")
-    return 0 if training.status in ("completed", "stopped") else 1
+    return 0 if training.status in CONTINUABLE else 1
 
 
 def cmd_presets(args) -> int:

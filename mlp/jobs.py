@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import gc
+import math
 import os
 import secrets
 import threading
@@ -29,10 +30,12 @@ from .config import ConfigError, RunConfig
 from .data import Dataset
 from .estimate import SpeedModel
 from .evaluate import Evaluation
+from .recorder import RunRecorder
 from .runs import RunStore, RunStoreError
+from .states import CONTINUABLE, FINISHED, RunState
 
-FINISHED = ("completed", "stopped", "diverged", "failed")
 POOL = 1000  # test images predicted after every epoch for the live grid
+GRID_SECONDS = 0.5  # the grid's predictions are refreshed within an epoch at most this often
 PRUNED_KEPT = 100_000  # ids of pruned jobs remembered (about 100 bytes each)
 
 
@@ -40,14 +43,18 @@ PRUNED_KEPT = 100_000  # ids of pruned jobs remembered (about 100 bytes each)
 class Snapshot:
     """What a viewer may read of a job at one moment (a copy: safe to keep)."""
 
-    state: str = "queued"
+    state: RunState = RunState.QUEUED
     queue_position: int = 0
     history: list[dict] = field(default_factory=list)
     heldout: str = "validation"
     epoch_fraction: float = 0.0
     samples_per_sec: float = 0.0
     eta_seconds: float | None = None
-    pool_probabilities: np.ndarray | None = None  # (POOL, classes) for the grid images, latest epoch
+    pool_probabilities: np.ndarray | None = None  # (POOL, classes) for the grid images, latest refresh
+    grid_epoch: float = 0.0  # when (in fractional epochs) the grid's predictions were made
+    initial: dict | None = None  # epoch 0: the untrained network, measured before the first step
+    points: list[dict] = field(default_factory=list)  # within epochs: {"epoch": 2.3, "loss", "accuracy"}
+    phase: str = ""  # what a running job is doing before its first progress report
     lr_changes: list[int] = field(default_factory=list)
     message: str = ""
     test_loss: float | None = None
@@ -74,12 +81,14 @@ class Job:
         self.id = secrets.token_urlsafe(12)
         self.manager, self.config, self.data, self.owner, self.store = manager, config, data, owner, store
         self.pool = pool  # indices into the test set shown in the grid
-        self.run_id: str | None = None
+        self.recorder = RunRecorder(store, config, owner) if store else None
         self.evaluation: Evaluation | None = None  # the whole test set, once finished
         self._model = None  # keras model for viewers, loaded when first asked for (see `model`)
         self.training = None  # the mlp.training.Training, once started; released between stretches
         self.finished_at: float | None = None  # time.time() of the end of the last stretch
         self._warm = False  # an epoch of this stretch has run (its engine is compiled)
+        self._grid_at = 0.0  # perf_counter() of the grid's last refresh
+        self.pace_seconds = 0.0  # see set_pace
         self.target_epochs = config.epochs
         self._elapsed = 0.0  # seconds spent in all stretches (Step adds one)
         self.stop_event = threading.Event()
@@ -87,19 +96,24 @@ class Job:
         self._snap = Snapshot()
 
     # --- viewer side ---------------------------------------------------------------------
+    @property
+    def run_id(self) -> str | None:
+        """The saved run (None without a run store, or before the job's thread created it)."""
+        return self.recorder.run_id if self.recorder else None
+
     def snapshot(self) -> Snapshot:
         with self._lock:
             snap = copy.copy(self._snap)
-            snap.history = list(snap.history)
+            snap.history, snap.points = list(snap.history), list(snap.points)
         snap.lr_changes = list(self.training.lr_changes) if self.training else []
-        if snap.state == "queued":
+        if snap.state == RunState.QUEUED:
             snap.queue_position = self.manager.queue_position(self)
         return snap
 
     def stop(self) -> None:
         self.stop_event.set()
 
-    def snapshot_state(self) -> str:
+    def snapshot_state(self) -> RunState:
         with self._lock:
             return self._snap.state
 
@@ -124,15 +138,15 @@ class Job:
         """Train `epochs` more epochs of the same model (the Step button); the job queues again."""
         if self.snapshot().active:
             raise RuntimeError("this training is still running")
-        if self._snap.state in ("diverged", "failed"):
+        if self._snap.state not in CONTINUABLE:
             raise RuntimeError(f"a {self._snap.state} training cannot be continued; start a new one")
         if self.training is None and self._snap.history:
             raise RuntimeError("this training is no longer held in memory; start a new one")
         self.target_epochs = len(self.training.history) + epochs if self.training else epochs
         self.stop_event.clear()
         if self.training:
-            self.training.status = "ready"
-        self._update(state="queued", message="")
+            self.training.status = RunState.READY
+        self._update(state=RunState.QUEUED, message="")
         self.manager.enqueue(self)
 
     def set_learning_rate(self, value: float) -> None:
@@ -150,11 +164,11 @@ class Job:
     def _run(self) -> None:
         start = time.perf_counter()
         try:
-            if self.store and self.run_id is None:
-                self.run_id = self.store.create(self.config, owner=self.owner)
+            if self.recorder:
+                self.recorder.queued()
             with self.manager.slot(self):
                 if self.stop_event.is_set() and self.training is None:
-                    self._finish("stopped", "Stopped before it started.", start)
+                    self._finish(RunState.STOPPED, "Stopped before it started.", start)
                     return
                 self._train(start)
         except RunStoreError as exc:
@@ -171,17 +185,24 @@ class Job:
 
     def _fail(self, message: str, start: float) -> None:
         self.training = None  # a failed training cannot be continued: free its engine and data at once
-        self._finish("failed", message, start)
+        seconds = self._elapsed + time.perf_counter() - start
+        if self.recorder:
+            try:
+                self.recorder.failed(message, seconds=seconds)
+            except RunStoreError as exc:
+                message = f"{message} (The run could not be saved: {exc})"
+        self._end(RunState.FAILED, message, seconds)
 
     def _train(self, start: float) -> None:
         from .evaluate import evaluate
         from .training import Training  # imports TensorFlow
 
-        self._update(state="running")
+        self._update(state=RunState.RUNNING)
         self._warm = False
-        if self.store:
-            self.store.set_status(self.run_id, "running")
+        if self.recorder:
+            self.recorder.started()
         if self.training is None:
+            self._update(phase="Building the model…")
             self.training = Training(
                 self.config,
                 self.data,
@@ -189,49 +210,79 @@ class Job:
                 on_progress=self._on_progress,
                 stop_event=self.stop_event,
             )
-            self._update(heldout=self.training.heldout)
+            self.training.pace_seconds = self.pace_seconds
+            self._update(heldout=self.training.heldout, phase="Measuring the untrained network…")
+            initial = self.training.measure_untrained()
+            self._update(initial=initial.to_dict(), pool_probabilities=self._predict_pool(), grid_epoch=0.0)
+        self._update(phase="Compiling the training steps…" if not self.training.history else "")
+        self._grid_at = time.perf_counter()
         training = self.training.run(self.target_epochs, max_seconds=limits.TRAINING_SECONDS.value)
         model, self._model = training.keras_model(), None
         self.evaluation = evaluate(model, self.data.x_test, self.data.y_test)
-        if self.store:
-            self.store.save_model(self.run_id, model)
         training.release()  # a finished job keeps its history and a checkpoint, not the engine or data copies
         message = training.message
         if training.out_of_time:
             message += f" This server's limit is {limits.TRAINING_SECONDS.describe()}."
         self._finish(
-            training.status, message, start, test_loss=self.evaluation.loss, test_accuracy=self.evaluation.accuracy
+            training.status,
+            message,
+            start,
+            model,
+            test_loss=self.evaluation.loss,
+            test_accuracy=self.evaluation.accuracy,
         )
 
-    def _on_progress(self, fraction: float, rate: float) -> None:
-        remaining = self.target_epochs - len(self.training.history) - fraction
-        self._update(
-            epoch_fraction=fraction,
-            samples_per_sec=rate,
-            eta_seconds=remaining * len(self.training.x_train) / rate if rate else None,
-        )
+    def _predict_pool(self) -> np.ndarray:
+        return self.training.predict(self.data.x_test[self.pool])
+
+    def _on_progress(self, progress, rate: float) -> None:
+        """A live point every report (about a tenth of an epoch); the grid's predictions at most every
+        GRID_SECONDS (the page shows no more often), so the updates cost little training time."""
+        done = len(self.training.history)
+        remaining = self.target_epochs - done - progress.fraction
+        point = {"epoch": done + progress.fraction, "loss": progress.loss, "accuracy": progress.accuracy}
+        changes = {}
+        if progress.fraction < 1 and time.perf_counter() - self._grid_at >= GRID_SECONDS:
+            changes = {"pool_probabilities": self._predict_pool(), "grid_epoch": point["epoch"]}
+            self._grid_at = time.perf_counter()
+        with self._lock:
+            snap = self._snap
+            snap.epoch_fraction, snap.samples_per_sec, snap.phase = progress.fraction, rate, ""
+            snap.eta_seconds = remaining * len(self.training.x_train) / rate if rate else None
+            if progress.fraction < 1 and all(map(math.isfinite, (progress.loss, progress.accuracy))):
+                snap.points = [*snap.points, point]
+            for key, value in changes.items():
+                setattr(snap, key, value)
+
+    def set_pace(self, seconds: float) -> None:
+        """The shortest an epoch may take from now on (0: full speed), for a class to follow."""
+        self.pace_seconds = max(0.0, float(seconds))
+        if self.training is not None:
+            self.training.pace_seconds = self.pace_seconds
 
     def _on_epoch(self, log) -> None:
-        if self._warm and self.training.status == "running":  # not a first (compiling) or cut-short epoch
+        if self._warm and self.training.status == RunState.RUNNING:  # not a first (compiling) or cut-short epoch
             d = self.data
             self.manager.speed.observe(self.config, len(d.x_train), d.n_features, d.n_classes, log.seconds)
         self._warm = True
-        probabilities = self.training.predict(self.data.x_test[self.pool])
-        if self.store:
-            self.store.append_epoch(self.run_id, log.to_dict())
+        probabilities = self._predict_pool()
+        self._grid_at = time.perf_counter()
+        if self.recorder:
+            self.recorder.epoch(log)
         with self._lock:
             self._snap.history = [*self._snap.history, log.to_dict()]
-            self._snap.pool_probabilities = probabilities
+            self._snap.pool_probabilities, self._snap.grid_epoch = probabilities, float(log.epoch)
             self._snap.epoch_fraction = 0.0
 
-    def _finish(self, state: str, message: str, start: float, **metrics: Any) -> None:
-        self._elapsed += time.perf_counter() - start
-        seconds = self._elapsed
-        if self.store and self.run_id:
-            try:
-                self.store.set_status(self.run_id, state, message=message, seconds=seconds, **metrics)
-            except RunStoreError as exc:
-                message = f"{message} (The run could not be saved: {exc})".strip()
+    def _finish(self, state: RunState, message: str, start: float, model=None, **metrics: Any) -> None:
+        """End this stretch in the run store first (a RunStoreError here makes the job fail), then for viewers."""
+        seconds = self._elapsed + time.perf_counter() - start
+        if self.recorder:
+            self.recorder.finished(state, model, message=message, seconds=seconds, **metrics)
+        self._end(state, message, seconds, **metrics)
+
+    def _end(self, state: RunState, message: str, seconds: float, **metrics: Any) -> None:
+        self._elapsed = seconds
         self.finished_at = time.time()
         self._update(state=state, message=message, seconds=seconds, epoch_fraction=0.0, eta_seconds=None, **metrics)
 
@@ -250,14 +301,21 @@ class JobManager:
         self.speed = SpeedModel()  # estimates training times, learning from every epoch trained here
 
     def submit(
-        self, config: RunConfig, data: Dataset, owner: str = "", pool_seed: int = 0, epochs: int | None = None
+        self,
+        config: RunConfig,
+        data: Dataset,
+        owner: str = "",
+        pool_seed: int = 0,
+        epochs: int | None = None,
+        pace: float = 0.0,
     ) -> Job:
         """Start a training in the background (queued if the server is busy); `epochs` caps this
-        first stretch (the Step button trains one), else config.epochs."""
+        first stretch (the Step button trains one), else config.epochs; `pace`: see Job.set_pace."""
         rng = np.random.default_rng(pool_seed)
         pool = np.sort(rng.permutation(len(data.x_test))[:POOL])
         job = Job(self, config, data, owner, self.store, pool)
         job.target_epochs = epochs or config.epochs
+        job.set_pace(pace)
         with self._cond:
             earlier = [j for j in self.jobs.values() if owner and j.owner == owner]
             self.jobs[job.id] = job

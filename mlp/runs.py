@@ -19,10 +19,10 @@ from typing import Any
 
 from .config import ConfigError, RunConfig
 from .models import load_model
+from .states import ACTIVE, RunState
 
 RUN_ID = re.compile(r"^\d{8}-\d{6}-[0-9a-f]{6}$")
 PROCESS_TOKEN = uuid.uuid4().hex  # tells this process's running runs from a crashed server's
-ACTIVE = ("queued", "running")
 
 
 class RunStoreError(RuntimeError):
@@ -62,14 +62,14 @@ class RunStore:
             raise RunStoreError(f"cannot create a run in {self.root}: {exc.strerror or exc}") from None
         self._write(run_id, "config.json", config.to_dict())
         self._write(run_id, "history.json", [])
-        self.set_status(run_id, "queued", owner=owner, created=time.time())
+        self.set_status(run_id, RunState.QUEUED, owner=owner, created=time.time())
         return run_id
 
     def append_epoch(self, run_id: str, log: dict[str, Any]) -> None:
         history = self._read(run_id, "history.json")
         self._write(run_id, "history.json", [*history, log])
 
-    def set_status(self, run_id: str, state: str, **fields: Any) -> None:
+    def set_status(self, run_id: str, state: RunState, **fields: Any) -> None:
         path = self._dir(run_id) / "status.json"
         status = json.loads(path.read_text()) if path.exists() else {}
         status.update(fields, state=state, pid=os.getpid(), process=PROCESS_TOKEN, updated=time.time())
@@ -83,7 +83,7 @@ class RunStore:
             os.replace(tmp, path)
         except OSError as exc:
             raise RunStoreError(f"cannot save the model of run {run_id}: {exc.strerror or exc}") from None
-        self.set_status(run_id, self.load(run_id).status.get("state", "completed"), has_model=True)
+        self.set_status(run_id, self.load(run_id).status.get("state", RunState.COMPLETED), has_model=True)
         return path
 
     def delete(self, run_id: str, owner: str | None = None) -> None:
@@ -106,7 +106,7 @@ class RunStore:
             raise RunStoreError(f"run {run_id} has an unreadable config ({exc})") from None
         status = self._read(run_id, "status.json")
         if status.get("state") in ACTIVE and not _alive(status):
-            status = {**status, "state": "interrupted"}
+            status = {**status, "state": RunState.INTERRUPTED}
         return Run(run_id, config, self._read(run_id, "history.json"), status)
 
     def list(self) -> list[Run]:

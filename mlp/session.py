@@ -18,6 +18,7 @@ from .config import ConfigError, RunConfig
 from .estimate import describe_seconds
 from .jobs import Job, JobManager
 from .presets import PRESETS
+from .states import CONTINUABLE
 
 URL_KEYS_NOT_CONFIG = ("present", "job")  # presenter mode and the job to reattach travel in the URL too
 
@@ -195,7 +196,7 @@ class Workbench:
         if (
             job is not None
             and job.training is not None
-            and job.snapshot().state in ("completed", "stopped")
+            and job.snapshot().state in CONTINUABLE
             and same_model(job.config, self.config)
         ):
             job.resume(1)

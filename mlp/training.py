@@ -14,6 +14,7 @@ from .config import RunConfig
 from .data import Dataset, normalization, split_validation
 from .engines import make_engine
 from .engines.base import EpochProgress
+from .states import FINISHED, RunState
 
 UNTRAINED_ROWS = 10_000  # training rows measured for epoch 0 (enough for a steady first point)
 DIVERGED_HINT = (
@@ -53,7 +54,7 @@ class Checkpoint:
 class Training:
     """One run: a config, its data and an engine. `run()` trains all epochs, `epoch()` just one.
 
-    status: "ready" -> "running" -> "completed" | "stopped" | "diverged".
+    status (a RunState): READY -> RUNNING -> COMPLETED | STOPPED | DIVERGED.
     Callbacks run in the training thread: on_epoch(EpochLog), on_progress(EpochProgress, samples/s) about
     every tenth of an epoch. `pace_seconds` (settable while it runs) stretches each epoch to at least that
     long by waiting between chunks of steps, for a class to follow; the results do not change.
@@ -81,7 +82,8 @@ class Training:
         self.pace_seconds = 0.0  # the shortest an epoch may take (0: as fast as it goes)
         self.stop_event = stop_event or threading.Event()
         self.history: list[EpochLog] = []
-        self.status, self.message = "ready", ""
+        self.status: RunState = RunState.READY
+        self.message = ""
         self.out_of_time = False  # the last stop came from the time budget, not from a person
         self._deadline: float | None = None
         self._budget: float | None = None
@@ -107,7 +109,7 @@ class Training:
     def release(self) -> Checkpoint:
         """Drop the engine (model, optimizer, compiled functions, data tensors) and the split copies,
         keeping a Checkpoint to go on from. Only for a paused training."""
-        if self.status == "running":
+        if self.status == RunState.RUNNING:
             raise RuntimeError("a running training cannot be released")
         if self.engine is not None:
             self.checkpoint = Checkpoint(self.engine.export_state())
@@ -130,7 +132,7 @@ class Training:
     # --- training ----------------------------------------------------------------------------------
     @property
     def finished(self) -> bool:
-        return self.status in ("completed", "stopped", "diverged") or len(self.history) >= self.config.epochs
+        return self.status in FINISHED or len(self.history) >= self.config.epochs
 
     def run(self, epochs: int | None = None, max_seconds: float | None = None) -> Training:
         """Train until `epochs` (default: the config's) are done, a stop is requested, the loss diverges, or
@@ -138,10 +140,11 @@ class Training:
         self._budget = max_seconds
         self._deadline = time.perf_counter() + max_seconds if max_seconds is not None else None
         self.out_of_time = False
-        while len(self.history) < (epochs or self.config.epochs) and self.status not in ("stopped", "diverged"):
+        target = epochs or self.config.epochs
+        while len(self.history) < target and self.status not in (RunState.STOPPED, RunState.DIVERGED):
             self.epoch()
-        if self.status == "running":
-            self.status = "completed"
+        if self.status == RunState.RUNNING:
+            self.status = RunState.COMPLETED
         return self
 
     def _should_stop(self) -> bool:
@@ -159,12 +162,12 @@ class Training:
     def epoch(self) -> EpochLog | None:
         """Train exactly one more epoch (the dashboard's Step button); None if it diverged or stopped at once."""
         if self._should_stop():
-            self.status = "stopped"
+            self.status = RunState.STOPPED
             if self.out_of_time:
                 self.message = self._stopped_message(len(self.history) + 1)
             return None
         engine = self._ensure_engine()
-        self.status = "running"
+        self.status = RunState.RUNNING
         lr, self._pending_lr = self._pending_lr, None
         if lr is not None:
             engine.learning_rate = lr
@@ -185,7 +188,7 @@ class Training:
         number = len(self.history) + 1
         if not all(math.isfinite(v) for v in (result.loss, result.val_loss or 0.0)):
             engine.set_weights(self._last_good)
-            self.status = "diverged"
+            self.status = RunState.DIVERGED
             self.message = (
                 f"The loss became NaN or infinite in epoch {number}; the weights from the last "
                 f"finite epoch were kept. {DIVERGED_HINT}"
@@ -204,7 +207,7 @@ class Training:
         )
         self.history.append(log)
         if result.stopped:
-            self.status, self.message = "stopped", self._stopped_message(number)
+            self.status, self.message = RunState.STOPPED, self._stopped_message(number)
         if self.on_epoch:
             self.on_epoch(log)
         return log

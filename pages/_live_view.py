@@ -10,6 +10,7 @@ import streamlit as st
 from mlp import plots
 from mlp.jobs import Job, Snapshot
 from mlp.session import Workbench, running_rate
+from mlp.states import RunState
 from pages._common import job_manager, model_download, presenting, show_evaluation
 from pages._train_form import LR_STEPS
 
@@ -24,7 +25,7 @@ def live_view(wb: Workbench) -> None:
         return
     snap = job.snapshot()
     status_line(snap, job.target_epochs)
-    if snap.state == "running" and not presenting():
+    if snap.state == RunState.RUNNING and not presenting():
         lr_tweak(wb, job)
     if snap.history:
         curves = memo(
@@ -66,24 +67,24 @@ def memo(name: str, key: tuple, build):
 
 
 def status_line(snap: Snapshot, epochs: int) -> None:
-    if snap.state == "queued":
+    if snap.state == RunState.QUEUED:
         st.warning(
             f"Waiting for a free trainer: position **{snap.queue_position or 1}** in the queue "
             f"({job_manager().max_parallel} trainings run at once on this server).",
             icon=":material/hourglass_top:",
         )
-    elif snap.state == "running":
+    elif snap.state == RunState.RUNNING:
         done = len(snap.history)
         eta = f", about {snap.eta_seconds:.0f}s left" if snap.eta_seconds else ""
         speed = f"{snap.samples_per_sec:,.0f} samples/s{eta}" if snap.samples_per_sec else "building the model…"
         st.progress(
             min(1.0, (done + snap.epoch_fraction) / epochs), text=f"Epoch {min(done + 1, epochs)} of {epochs} · {speed}"
         )
-    elif snap.state == "completed":
+    elif snap.state == RunState.COMPLETED:
         st.success(f"Finished {len(snap.history)} epochs in {snap.seconds:.1f}s.", icon=":material/check_circle:")
-    elif snap.state == "stopped":
+    elif snap.state == RunState.STOPPED:
         st.info(f"Stopped after {len(snap.history)} epoch(s). {snap.message}", icon=":material/stop_circle:")
-    elif snap.state == "diverged":
+    elif snap.state == RunState.DIVERGED:
         st.warning(f"**Diverged.** {snap.message}", icon=":material/warning:")
     else:
         st.error(snap.message)

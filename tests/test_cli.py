@@ -95,3 +95,15 @@ def test_bad_dataset_file_is_a_clean_error(tmp_path):
     (tmp_path / "mnist.npz").write_bytes(b"garbage")
     out = cli("train", "--epochs", "1", "--data-dir", str(tmp_path))
     assert out.returncode == 2 and "mnist.npz" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_a_run_store_that_cannot_be_written_is_a_clean_error(tmp_path):
+    (tmp_path / "file").write_text("not a folder")
+    out = cli(
+        *("train", "--epochs", "1", "--engine", "scratch", "--layers", "8"),
+        *("--save", "--runs-dir", str(tmp_path / "file" / "runs")),
+        env={"MLP_DATA_DIR": ""},
+    )
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    errors = [line for line in out.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "cannot create a run" in errors[0]

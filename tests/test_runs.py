@@ -9,6 +9,7 @@ import pytest
 from mlp.config import LayerSpec, RunConfig
 from mlp.models import ModelError, load_model
 from mlp.runs import RunStore, RunStoreError
+from mlp.states import ACTIVE, FINISHED, RunState
 
 
 def test_create_append_list_load_delete(tmp_path):
@@ -115,3 +116,17 @@ def test_model_roundtrip_and_safe_loading(tmp_path):
         load_model(tmp_path / "junk.keras")
     with pytest.raises(ModelError, match="3 classes"):
         load_model(tmp_path / run_id / "model.keras", n_inputs=784, n_classes=3)
+
+
+def test_a_status_json_of_plain_strings_still_loads_and_compares(tmp_path):
+    """Runs saved before RunState existed hold plain strings; new ones are written the same way."""
+    store = RunStore(tmp_path)
+    run_id = store.create(RunConfig())
+    status = json.loads((tmp_path / run_id / "status.json").read_text())
+    assert status["state"] == "queued" and type(status["state"]) is str
+    status.update(state="completed", message="", seconds=1.5, test_loss=0.3, test_accuracy=0.9, has_model=False)
+    (tmp_path / run_id / "status.json").write_text(json.dumps(status))
+    run = store.load(run_id)
+    assert run.state == RunState.COMPLETED and run.state in FINISHED and run.state not in ACTIVE
+    store.set_status(run_id, RunState.STOPPED)
+    assert json.loads((tmp_path / run_id / "status.json").read_text())["state"] == "stopped"
