@@ -7,8 +7,9 @@ epochs, in alternating order (round 1: a b c d, round 2: d c b a, ...):
                  written as the tutorials do (the reference)
   (b) keras      mlp.training.Training with the Keras engine, no callbacks
   (c) scratch    mlp.training.Training with the scratch engine, no callbacks
-  (d) dashboard  (b) with the dashboard's callbacks: every epoch builds the curves figure and the
-                 prediction grid of 25 test images; an on_progress callback records progress
+  (d) dashboard  (b) run as the dashboard runs it: a Job (epoch 0, live points within epochs, grid
+                 predictions every 0.5 s) with a viewer thread polling twice a second and building the
+                 curves and a 25-image grid whenever they change
 
 Epoch time is the median over epochs 2..N of every run of a variant and includes that variant's
 per-epoch evaluation on the test set (and, for (d), the callbacks). Speed ratios are samples/s
@@ -87,37 +88,45 @@ def run_fit(ds: data.Dataset, config: RunConfig) -> tuple[list[tuple[float, floa
     return seconds, float(history.history["val_accuracy"][-1])
 
 
-def run_trainer(ds: data.Dataset, config: RunConfig, dashboard: bool) -> tuple[list[tuple[float, float]], float]:
-    """(b), (c), (d): mlp.training.Training, timed per `epoch()` call (callbacks included)."""
-    from mlp import plots
+def run_trainer(ds: data.Dataset, config: RunConfig) -> tuple[list[tuple[float, float]], float]:
+    """(b), (c): mlp.training.Training, timed per `epoch()` call."""
     from mlp.training import Training
 
-    training = None
-    progress: list[tuple[float, float]] = []
-    figures = []
-
-    def on_epoch(entry) -> None:  # what the Train page draws after every epoch
-        history = [e.to_dict() for e in training.history]
-        probabilities = training.predict(ds.x_test[:25])
-        figures[:] = [
-            plots.curves(history, training.heldout),
-            plots.grid(ds.x_test[:25], probabilities.argmax(axis=1), ds.y_test[:25], ds.class_names),
-        ]
-
-    def on_progress(fraction: float, rate: float) -> None:
-        progress.append((fraction, rate))
-
-    training = Training(
-        config, ds, on_epoch=on_epoch if dashboard else None, on_progress=on_progress if dashboard else None
-    )
+    training = Training(config, ds)
     seconds = []
     for _ in range(config.epochs):
         start = time.perf_counter(), time.process_time()
         training.epoch()
         seconds.append((time.perf_counter() - start[0], time.process_time() - start[1]))
-    if dashboard:
-        assert len(figures) == 2 and progress, "the dashboard callbacks did not run"
     return seconds, float(training.history[-1].val_accuracy)
+
+
+def run_dashboard(ds: data.Dataset, config: RunConfig) -> tuple[list[tuple[float, float]], float]:
+    """(d): a real Job (epoch 0, live points every tenth of an epoch, grid predictions every 0.5 s) with a
+    viewer in another thread polling it twice a second and building the figures the Train page draws
+    whenever they change. Epoch times are the job's own (its progress work included); CPU time is the
+    whole process's (the viewer's included), shared out over the epochs by their length."""
+    from mlp import plots
+    from mlp.jobs import JobManager
+
+    job = JobManager(max_parallel=1).submit(config, ds)
+    cpu_start, drawn, figures = time.process_time(), None, 0
+    while job.snapshot().active:
+        snap = job.snapshot()
+        key = (len(snap.history), len(snap.points), snap.grid_epoch)
+        if snap.pool_probabilities is not None and key != drawn:
+            drawn, figures = key, figures + 2
+            history = ([snap.initial] if snap.initial else []) + snap.history
+            plots.curves(history, snap.heldout)
+            shown = job.pool[:25]
+            predicted = snap.pool_probabilities[:25].argmax(axis=1)
+            plots.grid(ds.x_test[shown], predicted, ds.y_test[shown], ds.class_names)
+        time.sleep(0.5)
+    snap = job.snapshot()
+    assert figures >= 2 * config.epochs and snap.points, "the dashboard's updates did not run"
+    walls = [h["seconds"] for h in snap.history]
+    cpu = time.process_time() - cpu_start
+    return [(w, cpu * w / sum(walls)) for w in walls], float(snap.history[-1]["val_accuracy"])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -136,9 +145,9 @@ def main(argv: list[str] | None = None) -> int:
     config = RunConfig(epochs=epochs).validated()  # the default preset: 784-128-128-10 relu, adam, batch 128
     runners = {
         "fit": lambda: run_fit(ds, config),
-        "keras": lambda: run_trainer(ds, config.replace(engine="keras"), dashboard=False),
-        "scratch": lambda: run_trainer(ds, config.replace(engine="scratch"), dashboard=False),
-        "dashboard": lambda: run_trainer(ds, config.replace(engine="keras"), dashboard=True),
+        "keras": lambda: run_trainer(ds, config.replace(engine="keras")),
+        "scratch": lambda: run_trainer(ds, config.replace(engine="scratch")),
+        "dashboard": lambda: run_dashboard(ds, config.replace(engine="keras")),
     }
     times: dict[str, list[float]] = {name: [] for name in VARIANTS}
     cpu: dict[str, list[float]] = {name: [] for name in VARIANTS}

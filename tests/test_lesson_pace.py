@@ -54,3 +54,22 @@ def test_stop_ends_a_paced_wait_at_once(small):
     start = time.perf_counter()
     training.run()
     assert training.status == "stopped" and time.perf_counter() - start < 10
+
+
+def test_a_job_shows_epoch_zero_points_within_epochs_and_a_refreshed_grid(sample):
+    from mlp.jobs import JobManager
+
+    job = JobManager(max_parallel=1).submit(NET.replace(epochs=2, engine="scratch"), sample, pace=1.5)
+    grids = set()
+    while job.snapshot().active:
+        snap = job.snapshot()
+        if snap.pool_probabilities is not None:
+            grids.add(snap.grid_epoch)
+        time.sleep(0.05)
+    snap = job.snapshot()
+    assert snap.initial["epoch"] == 0 and snap.initial["val_accuracy"] < 0.3
+    assert 0.0 in grids and any(0 < g < 1 for g in grids)  # the untrained grid, then one within epoch 1
+    xs = [p["epoch"] for p in snap.points]
+    assert len(xs) >= 10 and xs == sorted(xs) and all(x % 1 for x in xs)
+    assert {int(x) for x in xs} == {0, 1}  # points inside both epochs
+    assert all(h["seconds"] >= 1.4 for h in snap.history)  # the pace held
