@@ -39,6 +39,9 @@ from mlp.config import LayerSpec, RunConfig
 TARGET_SLOPE_MB = 2.0
 TARGET_GROWTH_MB = 300.0
 TARGET_P95_S = 2.0
+# a student glances at the running training every 2-4 s. An agent-API look is a whole run of the page,
+# heavier than the browser's own refresh of the live view (a fragment, twice a second, far cheaper).
+LOOK_EVERY = (2.0, 4.0)
 CONFIGS = (  # cycled through, a new seed each time: both engines, a few shapes, as a class would
     RunConfig(layers=(LayerSpec(32),), epochs=1),
     RunConfig(layers=(LayerSpec(64, "tanh"),), epochs=1, engine="scratch"),
@@ -119,7 +122,7 @@ def soak_server(sessions: int, trainings: int) -> dict:
                 me.click("train")
                 end = time.time() + 300
                 while time.time() < end and not _finished(me.refresh()):
-                    time.sleep(rng.uniform(0.5, 1.5))
+                    time.sleep(rng.uniform(*LOOK_EVERY))
                 with lock:
                     rss.append(server.rss_mb())
                     if len(rss) % 10 == 0:

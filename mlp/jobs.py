@@ -82,7 +82,7 @@ class Job:
         self.manager, self.config, self.data, self.owner, self.store = manager, config, data, owner, store
         self.pool = pool  # indices into the test set shown in the grid
         self.recorder = RunRecorder(store, config, owner) if store else None
-        self.evaluation: Evaluation | None = None  # the whole test set, once finished
+        self._evaluation: Evaluation | None = None  # the whole test set, once finished (see `evaluation`)
         self._model = None  # keras model for viewers, loaded when first asked for (see `model`)
         self.training = None  # the mlp.training.Training, once started; released between stretches
         self.finished_at: float | None = None  # time.time() of the end of the last stretch
@@ -128,11 +128,21 @@ class Job:
                 self._model = self.training.keras_model()
         return self._model
 
+    @property
+    def evaluation(self) -> Evaluation | None:
+        """The test-set evaluation of a finished job; measured again from the saved model if it was compacted."""
+        if self._evaluation is None and self.finished_at is not None and self.model is not None:
+            from .evaluate import evaluate
+
+            self._evaluation = evaluate(self.model, self.data.x_test, self.data.y_test)
+        return self._evaluation
+
     def compact(self) -> None:
-        """Forget what only a Step or a viewer of this job needs (its checkpoint and model): called when
-        its session has moved on to a newer training. History, grid and evaluation stay for reattaching."""
+        """Forget what only a Step or this job's own page needs (checkpoint, model, test-set probabilities):
+        called when its session has moved on to a newer training. History and grid stay; an old link to
+        the job measures the evaluation again from the saved model."""
         if self.finished_at is not None:
-            self.training, self._model = None, None
+            self.training, self._model, self._evaluation = None, None, None
 
     def resume(self, epochs: int = 1) -> None:
         """Train `epochs` more epochs of the same model (the Step button); the job queues again."""
@@ -218,7 +228,7 @@ class Job:
         self._grid_at = time.perf_counter()
         training = self.training.run(self.target_epochs, max_seconds=limits.TRAINING_SECONDS.value)
         model, self._model = training.keras_model(), None
-        self.evaluation = evaluate(model, self.data.x_test, self.data.y_test)
+        self._evaluation = evaluate(model, self.data.x_test, self.data.y_test)
         training.release()  # a finished job keeps its history and a checkpoint, not the engine or data copies
         message = training.message
         if training.out_of_time:
@@ -228,8 +238,8 @@ class Job:
             message,
             start,
             model,
-            test_loss=self.evaluation.loss,
-            test_accuracy=self.evaluation.accuracy,
+            test_loss=self._evaluation.loss,
+            test_accuracy=self._evaluation.accuracy,
         )
 
     def _predict_pool(self) -> np.ndarray:
