@@ -20,6 +20,7 @@ import threading
 import time
 import traceback
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,11 +78,12 @@ class Job:
         owner: str,
         store: RunStore | None,
         pool: np.ndarray,
+        tags: Mapping[str, Any] | None = None,
     ):
         self.id = secrets.token_urlsafe(12)
         self.manager, self.config, self.data, self.owner, self.store = manager, config, data, owner, store
-        self.pool = pool  # indices into the test set shown in the grid
-        self.recorder = RunRecorder(store, config, owner) if store else None
+        self.pool = pool  # indices into the test set shown in the grid (none: the job never sees the test set)
+        self.recorder = RunRecorder(store, config, owner, tags) if store else None
         self._evaluation: Evaluation | None = None  # the whole test set, once finished (see `evaluation`)
         self._model = None  # keras model for viewers, loaded when first asked for (see `model`)
         self.training = None  # the mlp.training.Training, once started; released between stretches
@@ -130,8 +132,9 @@ class Job:
 
     @property
     def evaluation(self) -> Evaluation | None:
-        """The test-set evaluation of a finished job; measured again from the saved model if it was compacted."""
-        if self._evaluation is None and self.finished_at is not None and self.model is not None:
+        """The test-set evaluation of a finished job; measured again from the saved model if it was compacted.
+        None for a job that never sees the test set (a sweep's trial)."""
+        if self._evaluation is None and len(self.pool) and self.finished_at is not None and self.model is not None:
             from .evaluate import evaluate
 
             self._evaluation = evaluate(self.model, self.data.x_test, self.data.y_test)
@@ -228,22 +231,18 @@ class Job:
         self._grid_at = time.perf_counter()
         training = self.training.run(self.target_epochs, max_seconds=limits.TRAINING_SECONDS.value)
         model, self._model = training.keras_model(), None
-        self._evaluation = evaluate(model, self.data.x_test, self.data.y_test)
+        test = {}
+        if len(self.pool):
+            self._evaluation = evaluate(model, self.data.x_test, self.data.y_test)
+            test = {"test_loss": self._evaluation.loss, "test_accuracy": self._evaluation.accuracy}
         training.release()  # a finished job keeps its history and a checkpoint, not the engine or data copies
         message = training.message
         if training.out_of_time:
             message += f" This server's limit is {limits.TRAINING_SECONDS.describe()}."
-        self._finish(
-            training.status,
-            message,
-            start,
-            model,
-            test_loss=self._evaluation.loss,
-            test_accuracy=self._evaluation.accuracy,
-        )
+        self._finish(training.status, message, start, model, **test)
 
-    def _predict_pool(self) -> np.ndarray:
-        return self.training.predict(self.data.x_test[self.pool])
+    def _predict_pool(self) -> np.ndarray | None:
+        return self.training.predict(self.data.x_test[self.pool]) if len(self.pool) else None
 
     def _on_progress(self, progress, rate: float) -> None:
         """A live point every report (about a tenth of an epoch); the grid's predictions at most every
@@ -318,12 +317,17 @@ class JobManager:
         pool_seed: int = 0,
         epochs: int | None = None,
         pace: float = 0.0,
+        *,
+        test_set: bool = True,
+        tags: Mapping[str, Any] | None = None,
     ) -> Job:
         """Start a training in the background (queued if the server is busy); `epochs` caps this
-        first stretch (the Step button trains one), else config.epochs; `pace`: see Job.set_pace."""
+        first stretch (the Step button trains one), else config.epochs; `pace`: see Job.set_pace.
+        test_set=False: the job never looks at the test set (no grid, no evaluation), as a sweep's trials
+        must not; `tags`: extra fields of the saved run's status (e.g. its sweep)."""
         rng = np.random.default_rng(pool_seed)
-        pool = np.sort(rng.permutation(len(data.x_test))[:POOL])
-        job = Job(self, config, data, owner, self.store, pool)
+        pool = np.sort(rng.permutation(len(data.x_test))[: POOL if test_set else 0])
+        job = Job(self, config, data, owner, self.store, pool, tags)
         job.target_epochs = epochs or config.epochs
         job.set_pace(pace)
         with self._cond:

@@ -40,6 +40,8 @@ PARAMETERS = Limit("MLP_MAX_PARAMETERS", 10_000_000, "parameters")  # two hidden
 TRAINING_MB = Limit("MLP_MAX_TRAINING_MB", 2048, "MB")  # one training's estimated working memory
 TRAINING_SECONDS = Limit("MLP_MAX_TRAINING_SECONDS", 600, "seconds")  # one stretch of training
 IMAGE_PIXELS = Limit("MLP_MAX_IMAGE_PIXELS", 16_000_000, "pixels")  # a drawing or photo to classify
+SWEEP_SLOTS = Limit("MLP_SWEEP_SLOTS", 1, "trainings")  # one sweep's trials at once, so the class keeps its turn
+SWEEP_SECONDS = Limit("MLP_MAX_SWEEP_SECONDS", 3600, "seconds")  # the longest time cap a sweep may ask for
 KEEP_JOBS = Limit("MLP_KEEP_JOBS", 100, "")  # finished trainings held in memory for reattaching
 JOB_HOURS = Limit("MLP_JOB_HOURS", 4, "hours")  # ... and for how long
 

@@ -13,6 +13,7 @@ import secrets
 import tempfile
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,7 +55,8 @@ class RunStore:
         self.root = Path(root) if root else default_root()
 
     # --- writing --------------------------------------------------------------------------
-    def create(self, config: RunConfig, owner: str = "") -> str:
+    def create(self, config: RunConfig, owner: str = "", **tags: Any) -> str:
+        """A new run, queued; `tags` are extra status fields (e.g. the sweep a trial belongs to)."""
         run_id = time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
         try:
             (self.root / run_id).mkdir(parents=True)
@@ -62,7 +64,7 @@ class RunStore:
             raise RunStoreError(f"cannot create a run in {self.root}: {exc.strerror or exc}") from None
         self._write(run_id, "config.json", config.to_dict())
         self._write(run_id, "history.json", [])
-        self.set_status(run_id, RunState.QUEUED, owner=owner, created=time.time())
+        self.set_status(run_id, RunState.QUEUED, **tags, owner=owner, created=time.time())
         return run_id
 
     def append_epoch(self, run_id: str, log: dict[str, Any]) -> None:
@@ -105,7 +107,7 @@ class RunStore:
         except ConfigError as exc:
             raise RunStoreError(f"run {run_id} has an unreadable config ({exc})") from None
         status = self._read(run_id, "status.json")
-        if status.get("state") in ACTIVE and not _alive(status):
+        if status.get("state") in ACTIVE and not process_alive(status):
             status = {**status, "state": RunState.INTERRUPTED}
         return Run(run_id, config, self._read(run_id, "history.json"), status)
 
@@ -155,8 +157,8 @@ class RunStore:
             raise RunStoreError(f"cannot write {name} of run {run_id}: {exc.strerror or exc}") from None
 
 
-def _alive(status: dict) -> bool:
-    """Is the process that wrote this 'running' status still there?"""
+def process_alive(status: Mapping[str, Any]) -> bool:
+    """Is the process that wrote this 'running' status (its pid and PROCESS_TOKEN) still there?"""
     pid = status.get("pid")
     if pid == os.getpid():
         return status.get("process") == PROCESS_TOKEN
