@@ -1,4 +1,4 @@
-"""The command line: `python -m mlp train|presets|runs|make-sample|make-pretrained`."""
+"""The command line: `python -m mlp train|sweep|presets|runs|make-sample|make-pretrained`."""
 
 from __future__ import annotations
 
@@ -24,7 +24,8 @@ from .presets import PRESETS, preset
 from .pretrained import PRETRAINED, train_pretrained
 from .recorder import RunRecorder
 from .runs import RunStore, RunStoreError
-from .states import CONTINUABLE
+from .states import CONTINUABLE, RunState
+from .tune_space import SAMPLERS
 
 
 class CliError(Exception):
@@ -60,6 +61,39 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--save", action="store_true", help="keep the run (config, history, model) in the run store")
     train.add_argument("--runs-dir", help="run store folder (default: $MLP_RUNS_DIR or ~/.mlp_studio/runs)")
     train.add_argument("--json", action="store_true", help="last line: one JSON object with the results")
+
+    sweep = sub.add_parser("sweep", help="search hyperparameters (Optuna): one line per trial")
+    sweep.add_argument("--preset", default="default", help="the settings not searched (default: default)")
+    sweep.add_argument("--dataset", choices=list(data.DATASETS))
+    sweep.add_argument("--engine", choices=ENGINES)
+    sweep.add_argument("--normalization", choices=NORMALIZATIONS)
+    sweep.add_argument("--seed", type=int)
+    sweep.add_argument(
+        "--validation",
+        type=float,
+        default=0.1,
+        dest="validation_fraction",
+        help="validation split trials are judged on (the test set is used once, for the best): default 0.1",
+    )
+    sweep.add_argument("--lr", default="1e-4:1e-1", help="learning rate range, log scale (default 1e-4:1e-1)")
+    sweep.add_argument("--layers", default="1:3", help="hidden layer count range (default 1:3)")
+    sweep.add_argument("--units", default="32:256", help="units per hidden layer, shared (default 32:256)")
+    sweep.add_argument("--activation", default="relu", help="choices, e.g. relu,tanh")
+    sweep.add_argument("--optimizer", default="adam", help="choices, e.g. adam,sgd")
+    sweep.add_argument("--batch-size", default="128", help="choices, e.g. 64,128")
+    sweep.add_argument("--dropout", default="0", help="range, e.g. 0:0.3")
+    sweep.add_argument("--l2", default="0", help="range, e.g. 0:1e-3")
+    sweep.add_argument("--trials", type=int, default=10)
+    sweep.add_argument("--epochs", type=int, default=3, help="epochs per trial")
+    sweep.add_argument("--time", type=float, default=600, dest="seconds", help="time cap in seconds (default 600)")
+    sweep.add_argument("--sampler", choices=SAMPLERS, default="tpe")
+    sweep.add_argument("--no-pruning", action="store_true", help="let every trial train all its epochs")
+    sweep.add_argument("--slots", type=int, help="trials at once (default: $MLP_SWEEP_SLOTS or 1)")
+    sweep.add_argument("--name", help="the sweep's name in the run store (default: sweep-<date>-<time>-<hex>)")
+    sweep.add_argument("--resume", metavar="NAME", help="go on with a stored sweep (its own settings)")
+    sweep.add_argument("--data-dir", help="folder holding mnist.npz / fashion_mnist.npz (default: $MLP_DATA_DIR)")
+    sweep.add_argument("--runs-dir", help="run store folder, also holding sweeps.db")
+    sweep.add_argument("--json", action="store_true", help="last line: one JSON object with the results")
 
     sub.add_parser("presets", help="list the presets")
     runs = sub.add_parser("runs", help="list saved runs")
@@ -188,6 +222,64 @@ def cmd_train(args) -> int:
     return 0 if training.status in CONTINUABLE else 1
 
 
+def cmd_sweep(args) -> int:
+    from .jobs import JobManager
+    from .tune import Budget, Plan, SearchSpace, Sweep, sweep_slots
+
+    if args.slots is not None and args.slots < 1:
+        raise CliError("--slots must be 1 or more")
+    store = RunStore(args.runs_dir)
+    manager = JobManager(max_parallel=sweep_slots(args.slots), store=store)
+    load = lambda name: data.load(name, args.data_dir, progress=_download_bar)
+    if args.resume:
+        sweep = Sweep.resume(manager, args.resume, load, owner="cli", slots=args.slots)
+    else:
+        space = SearchSpace.parse(
+            learning_rate=args.lr,
+            layers=args.layers,
+            units=args.units,
+            activation=args.activation,
+            optimizer=args.optimizer,
+            batch_size=args.batch_size,
+            dropout=args.dropout,
+            l2=args.l2,
+        )
+        try:
+            base = preset(args.preset)
+        except KeyError as exc:
+            raise CliError(exc.args[0]) from None
+        changes = {k: getattr(args, k) for k in ("dataset", "engine", "normalization", "seed") if getattr(args, k)}
+        base = base.replace(validation_fraction=args.validation_fraction, **changes)
+        plan = Plan(space, Budget(args.trials, args.epochs, args.seconds), base, args.sampler, not args.no_pruning)
+        sweep = Sweep.create(manager, plan, load(base.dataset), name=args.name, owner="cli", slots=args.slots)
+    out = sys.stderr if args.json else sys.stdout
+    print(f"sweep {sweep.name}: {sweep.plan.space.describe()}; data {sweep.data.describe()}", file=sys.stderr)
+    sweep.start(on_trial=lambda t: print(f"{t.describe()}  {t.seconds or 0:.1f}s  run {t.run_id}", file=out))
+    interrupted = False
+    try:
+        progress = sweep.wait()
+    except KeyboardInterrupt:  # like Stop: the finished trials are kept and the best so far reported
+        interrupted = True
+        sweep.stop()
+        progress = sweep.wait()
+    if progress.message:
+        print(progress.message, file=sys.stderr)
+    if args.json:
+        print(json.dumps({**progress.to_dict(), "trials": [t.to_dict() for t in sweep.trials()]}))
+    elif progress.best is None:
+        print(f"{progress.state}: no trial completed")
+    else:
+        best = progress.best
+        test = f", test accuracy {progress.test.accuracy:.4f} (evaluated once)" if progress.test else ""
+        print(
+            f"{progress.state}: best trial {best.number}, validation accuracy {best.value:.4f}{test}; "
+            f"{progress.finished} trials in {progress.seconds:.1f}s; {best.config.describe()}"
+        )
+    if interrupted:
+        return 130
+    return 0 if progress.best is not None and progress.state != RunState.FAILED else 1
+
+
 def cmd_presets(args) -> int:
     for name, (text, config) in PRESETS.items():
         print(f"{name:<20} {config.engine:<8} {config.describe():<50} {text}")
@@ -242,6 +334,7 @@ def _download_bar(done: int, total: int) -> None:
 
 COMMANDS = {
     "train": cmd_train,
+    "sweep": cmd_sweep,
     "presets": cmd_presets,
     "runs": cmd_runs,
     "make-sample": cmd_make_sample,
