@@ -14,6 +14,7 @@ st.session_state.in_shell = True
 
 pages = [
     st.Page("pages/train.py", title="Train", icon=":material/model_training:", default=True),
+    st.Page("pages/tune.py", title="Tune", icon=":material/tune:"),
     st.Page("pages/draw.py", title="Draw", icon=":material/draw:"),
     st.Page("pages/runs.py", title="Runs", icon=":material/history:"),
     st.Page("pages/about.py", title="About", icon=":material/lightbulb:"),
