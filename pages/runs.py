@@ -38,6 +38,7 @@ def runs_table(runs) -> pd.DataFrame:
                 "epochs": len(run.history),
                 "test accuracy": run.status.get("test_accuracy"),
                 "seconds": run.status.get("seconds"),
+                "sweep": run.status.get("sweep"),
                 "yours": run.status.get("owner") == workbench().owner,
             }
             for run in runs
