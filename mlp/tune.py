@@ -38,12 +38,12 @@ from .tune_space import SAMPLERS, Budget, Plan, SearchSpace
 
 __all__ = [
     "SAMPLERS",
+    "BestOnTest",
     "Budget",
     "Plan",
     "Progress",
     "SearchSpace",
     "Sweep",
-    "TestResult",
     "TrialResult",
     "sweep_names",
     "sweep_slots",
@@ -63,7 +63,7 @@ class TrialResult:
     """One trial as the page and the CLI show it. value: its last validation accuracy (None if none)."""
 
     number: int
-    state: str  # complete, pruned, failed, running, waiting
+    state: str  # complete, pruned, failed, interrupted (retried on resume), running, waiting
     value: float | None
     params: dict[str, Any]
     config: RunConfig | None
@@ -82,7 +82,7 @@ class TrialResult:
 
 
 @dataclass(frozen=True)
-class TestResult:
+class BestOnTest:
     """The test set, evaluated once: for the best trial, when the sweep ends."""
 
     trial: int
@@ -102,7 +102,7 @@ class Progress:
     running: int
     seconds: float
     best: TrialResult | None
-    test: TestResult | None
+    test: BestOnTest | None
     message: str = ""
 
     @property
@@ -471,7 +471,7 @@ class Sweep:
             running=self._running,
             seconds=self._elapsed(),
             best=self.best(),
-            test=TestResult(**test) if test else None,
+            test=BestOnTest(**test) if test else None,
             message=self._message,
         )
 
