@@ -45,6 +45,7 @@ __all__ = [
     "SearchSpace",
     "Sweep",
     "TrialResult",
+    "running_sweep",
     "sweep_names",
     "sweep_slots",
 ]
@@ -137,8 +138,16 @@ def sweep_names(store: RunStore) -> list[str]:
     return optuna.get_all_study_names(storage(store))
 
 
-_LIVE: set[tuple[str, str]] = set()  # sweeps this process is driving: (database folder, name)
+_LIVE: dict[tuple[str, str], Sweep] = {}  # sweeps this process is driving, by (database folder, name)
 _LIVE_LOCK = threading.Lock()
+
+
+def running_sweep(store: RunStore, name: str) -> Sweep | None:
+    """The sweep `name` of this run store if this process is driving it (for a page to reattach to)."""
+    with _LIVE_LOCK:
+        return _LIVE.get((str(store.root.resolve()), name))
+
+
 STATES = {
     TrialState.COMPLETE: "complete",
     TrialState.PRUNED: "pruned",
@@ -284,7 +293,7 @@ class Sweep:
         with _LIVE_LOCK:
             if self._key in _LIVE or self._thread is not None:
                 raise ConfigError("sweep", f"{self.name!r} is already running")
-            _LIVE.add(self._key)
+            _LIVE[self._key] = self
         self._state, self._started = RunState.RUNNING, time.perf_counter()
         for key, value in {**_process(), "state": RunState.RUNNING.value}.items():
             self.study.set_user_attr(key, value)
@@ -417,7 +426,7 @@ class Sweep:
             self._state, self._message, self._ended = state, message, time.perf_counter()
             self._version += 1
             with _LIVE_LOCK:
-                _LIVE.discard(self._key)
+                _LIVE.pop(self._key, None)
 
     def _test_best(self) -> None:
         """The test set, once: for the best trial, unless it is the one already evaluated."""

@@ -1,7 +1,8 @@
 """One browser session's sweep, without Streamlit: the rules of the Tune page's buttons.
 
-One sweep per session at a time (a second Start while one runs is refused, whichever page pressed it);
-Stop ends it keeping the finished trials; the best trial's configuration can be opened in the Train page.
+One sweep per session at a time (a second Start while one runs is refused); Stop ends it keeping the
+finished trials; the best trial's configuration can be opened in the Train page; a new session opened
+with the sweep's name (a browser refresh: the name is in the URL) reattaches to it while it runs.
 The search starts from the session's Train-page settings (its Workbench), with a validation split.
 """
 
@@ -13,7 +14,7 @@ from .config import ConfigError, RunConfig
 from .data import DataError, Dataset
 from .runs import RunStoreError
 from .session import Workbench
-from .tune import Budget, Plan, SearchSpace, Sweep, sweep_slots
+from .tune import Budget, Plan, SearchSpace, Sweep, running_sweep, sweep_slots
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,15 @@ class Tuner:
             return TuneOutcome("refused", self.sweep, f"The sweep cannot be resumed: {exc}")
         self.sweep = sweep
         return TuneOutcome("started", sweep, f"Sweep {name} resumed.")
+
+    def attach(self, name: str | None) -> bool:
+        """Become the session of the running sweep `name` (its owner too, so its runs stay deletable);
+        False when this session has a sweep already or no such sweep runs here."""
+        sweep = running_sweep(self.workbench.manager.store, name) if name and self.sweep is None else None
+        if sweep is None:
+            return False
+        self.sweep, self.workbench.owner = sweep, sweep.owner or self.workbench.owner
+        return True
 
     def stop(self) -> TuneOutcome:
         if not self.running:

@@ -18,6 +18,7 @@ ensure_shell()
 if "tuner" not in st.session_state:
     st.session_state.tuner = Tuner(workbench())
 tuner: Tuner = st.session_state.tuner
+tuner.attach(st.query_params.get("sweep"))  # a refresh reattaches to the sweep it was watching
 st.title("Tune the hyperparameters")
 st.info(RULE, icon=":material/rule:")
 
@@ -49,6 +50,8 @@ with view_col:
     press = tuner.start(plan) if start else tuner.stop() if stop else tuner.resume(name) if resume else None
     if press is not None:
         (st.warning if press.action == "refused" else st.toast)(press.message)
+        if press.action == "started":
+            st.query_params["sweep"] = press.sweep.name
     if open_best and tuner.open_best() is not None:
         st.switch_page("pages/train.py")
     if tuner.running:

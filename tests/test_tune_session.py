@@ -37,7 +37,12 @@ def test_start_stop_and_the_best_into_train(tuner):
     again = tuner.start(plan)
     assert again.action == "refused" and again.sweep is first.sweep and "already running" in again.message
     assert tuner.resume(first.sweep.name).action == "refused"
+    refreshed = Tuner(Workbench(wb.manager))  # a browser refresh: a new session, the sweep's name in the URL
+    assert not refreshed.attach(None) and not refreshed.attach("other")
+    assert refreshed.attach(first.sweep.name) and refreshed.sweep is first.sweep
+    assert refreshed.workbench.owner == "me" and refreshed.start(plan).action == "refused"
     progress = first.sweep.wait(timeout=120)
+    assert not Tuner(Workbench(wb.manager)).attach(first.sweep.name)  # finished: nothing runs to attach to
     assert progress.state == "completed" and progress.best is not None
     assert tuner.stop().action == "idle"
 
