@@ -35,7 +35,7 @@ def test_start_runs_a_two_trial_sweep_to_the_end_and_opens_the_best(monkeypatch)
     at.select_slider(key="tune_units").set_value((16, 32)).run()
     button(at, "Start").click().run()
     assert not at.exception, at.exception
-    assert at.query_params["sweep"] == [at.session_state["tuner"].sweep.name]  # a refresh reattaches
+    assert at.query_params["sweep"] == at.session_state["tuner"].sweep.name  # a refresh reattaches
     button(at, "Start").click().run()  # pressing it again while the sweep runs
     assert "A sweep is already running in this session" in texts(at.warning)
 
