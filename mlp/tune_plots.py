@@ -17,7 +17,15 @@ TARGET = "validation accuracy"
 
 
 def _styled(fig: go.Figure, height: int = 340) -> go.Figure:
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10), font=FONT, template="plotly_white")
+    """The app's font and template; no title (the page titles each chart), the legend above the plot."""
+    fig.update_layout(
+        height=height,
+        margin=dict(l=10, r=10, t=30, b=10),
+        font=FONT,
+        template="plotly_white",
+        title=None,
+        legend=dict(orientation="h", y=1.12, x=1, xanchor="right"),
+    )
     return fig
 
 

@@ -59,15 +59,14 @@ def status(p: Progress, sweep: Sweep) -> None:
 
 
 def figures(sweep: Sweep) -> None:
-    cells = st.columns(2) + st.columns(2)
-    for cell, (name, (title, build)) in zip(cells, FIGURES.items()):
+    """One chart per row: the view column is too narrow for two of Optuna's figures side by side."""
+    for name, (title, build) in FIGURES.items():
         fig = memo(f"tune_{name}", (sweep.name, sweep.version), lambda build=build: build(sweep.study))
-        with cell:
-            st.markdown(title)
-            if fig is None:
-                st.caption("Appears after the first finished trials." if name != "importances" else "From 2 trials.")
-            else:
-                st.plotly_chart(fig, width="stretch", key=f"tune_{name}", config={"displayModeBar": False})
+        st.markdown(title)
+        if fig is None:
+            st.caption("Appears after the first finished trials." if name != "importances" else "From 2 trials.")
+        else:
+            st.plotly_chart(fig, width="stretch", key=f"tune_{name}", config={"displayModeBar": False})
 
 
 def trials_table(sweep: Sweep) -> None:
