@@ -17,10 +17,11 @@ from . import data, limits
 from .config import ConfigError, RunConfig
 from .estimate import describe_seconds
 from .jobs import Job, JobManager
-from .presets import PRESETS
+from .presets import PRESETS, preset_of
 from .states import CONTINUABLE
 
 URL_KEYS_NOT_CONFIG = ("present", "job")  # presenter mode and the job to reattach travel in the URL too
+CUSTOM = "(custom)"  # the Preset box's entry for settings that came from no preset (e.g. a link)
 
 
 def same_model(a: RunConfig, b: RunConfig) -> bool:
@@ -88,6 +89,7 @@ class Workbench:
     def __init__(self, manager: JobManager, owner: str | None = None):
         self.manager = manager
         self.owner = owner or secrets.token_urlsafe(9)  # runs it creates can be deleted only by it
+        self.preset: str | None = "default"  # the preset the settings came from (kept while they are edited)
         self.config = RunConfig()  # the form's last valid settings
         self.form_version = 0  # bumped when the settings change from outside the form (preset, upload)
         self.uploads: dict[str, data.Dataset] = {}  # stay in this session: never shared, never in a link
@@ -101,6 +103,24 @@ class Workbench:
         self._lr_sent: tuple[str, float] | None = None
 
     # --- settings ----------------------------------------------------------------------------
+    @property
+    def config(self) -> RunConfig:
+        return self._config
+
+    @config.setter
+    def config(self, config: RunConfig) -> None:
+        """Settings equal to a preset's (chosen, or reached by editing) make it the one they came from."""
+        self._config = config
+        self.preset = preset_of(config) or self.preset
+
+    def preset_label(self) -> str:
+        """What the Preset box shows: the preset the settings equal, else the one they were edited from
+        ("default (edited)"), else "(custom)"."""
+        name = preset_of(self.config)
+        if name:
+            return name
+        return f"{self.preset} (edited)" if self.preset else CUSTOM
+
     def read_link(self, query: Mapping[str, str]) -> str | None:
         """Once per session, take the settings of the link it was opened with. Returns why they could
         not be used (the defaults stay), else None."""
@@ -118,6 +138,7 @@ class Workbench:
                 )
         except ConfigError as exc:
             return f"The link's settings could not be used ({exc}); the defaults are shown."
+        self.preset = None  # a link's settings come from no preset, unless they equal one
         self.config = config
         return None
 
@@ -127,6 +148,7 @@ class Workbench:
         return {**self.config.to_query(), **{key: query[key] for key in URL_KEYS_NOT_CONFIG if key in query}}
 
     def use_preset(self, name: str) -> None:
+        """Load a preset's settings, also the one the edited settings came from (the form refills)."""
         if name in PRESETS:
             self.config = PRESETS[name][1]
             self.form_version += 1

@@ -10,7 +10,7 @@ import streamlit as st
 from mlp import data, export
 from pages._common import ensure_shell, presenting, warm_up_tensorflow, workbench
 from pages._live_view import live_view, results
-from pages._train_form import architecture, config_form, time_estimate
+from pages._train_form import architecture, config_form, preset_box, time_estimate
 
 ensure_shell()
 
@@ -22,12 +22,15 @@ if link_error:
 
 form_col, view_col = st.columns([1, 2.6] if presenting() else [1.15, 2], gap="large")
 with form_col:
+    preset_slot = st.container()  # filled once the form has read the settings
     cfg, error, ds = config_form(wb)
     if cfg is not None:
         wb.config = cfg
         st.query_params.from_dict(wb.link(st.query_params))
     else:
         st.error(error, icon=":material/error:")
+    with preset_slot:
+        preset_box(wb)
     architecture(wb.config, ds)
     time_estimate(wb, ds)
 

@@ -3,7 +3,7 @@ import math
 import pytest
 
 from mlp.config import ConfigError, LayerSpec, RunConfig, layers_to_text
-from mlp.presets import PRESETS, preset
+from mlp.presets import PRESETS, label, preset, preset_of
 
 
 def test_default_is_the_tutorial_network():
@@ -134,3 +134,11 @@ def test_from_json_garbage():
         RunConfig.from_json("{nope")
     with pytest.raises(ConfigError):
         RunConfig.from_json("[1, 2]")
+
+
+def test_preset_of_and_labels():
+    assert preset_of(RunConfig()) == "default"
+    assert preset_of(RunConfig(epochs=7)) is None
+    assert all(preset_of(config) == name for name, (_, config) in PRESETS.items())
+    assert label(preset("fashion-small")).startswith("fashion-small: fashion_mnist 784-50-10")
+    assert label(RunConfig(epochs=7)) == RunConfig(epochs=7).describe()

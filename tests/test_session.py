@@ -8,6 +8,7 @@ import pytest
 
 from mlp.config import LayerSpec, RunConfig
 from mlp.jobs import JobManager
+from mlp.presets import PRESETS
 from mlp.runs import RunStore
 from mlp.session import Workbench, running_rate, same_model
 
@@ -170,3 +171,32 @@ def test_a_link_is_read_once_and_kept_in_step_with_the_settings(manager):
         "present": "1",
         "job": "abc",
     }
+
+
+def test_the_preset_box_names_the_preset_the_settings_equal(manager):
+    wb = Workbench(manager)
+    assert wb.preset_label() == "default"  # a fresh page
+    wb.config = wb.config.replace(epochs=7)
+    assert wb.preset_label() == "default (edited)"
+    wb.config = RunConfig()  # edited back
+    assert wb.preset_label() == "default"
+    wb.use_preset("fashion-small")
+    wb.config = wb.config.replace(learning_rate=0.1)
+    assert wb.preset_label() == "fashion-small (edited)"
+    wb.use_preset("fashion-small")  # chosen again: its settings come back
+    assert wb.preset_label() == "fashion-small" and wb.config.learning_rate == 0.01 and wb.form_version == 2
+    wb.config = RunConfig(normalization="none", layers=(LayerSpec(128),), epochs=3)  # reached by editing
+    assert wb.preset_label() == "raw-pixels-pitfall"
+    wb.config = wb.config.replace(epochs=4)
+    assert wb.preset_label() == "raw-pixels-pitfall (edited)"
+
+
+def test_a_link_names_its_preset_or_none(manager):
+    linked = Workbench(manager)
+    linked.read_link({"v": "1", "epochs": "7"})
+    assert linked.preset_label() == "(custom)"
+    linked.config = RunConfig()
+    assert linked.preset_label() == "default"
+    preset_link = Workbench(manager)
+    preset_link.read_link(PRESETS["fashion-small"][1].to_query())
+    assert preset_link.preset_label() == "fashion-small"
