@@ -13,12 +13,13 @@ from mlp.config import (
     BIAS_INITIALIZERS,
     ENGINES,
     INITIALIZERS,
+    NEW_LAYER,
     NORMALIZATIONS,
     OPTIMIZERS,
     REDUCTIONS,
     ConfigError,
-    LayerSpec,
     RunConfig,
+    layers_from_rows,
 )
 from mlp.estimate import describe_seconds
 from mlp.presets import PRESETS
@@ -49,7 +50,7 @@ def config_form(wb: Workbench) -> tuple[RunConfig | None, str | None, data.Datas
     cfg, v = wb.config, wb.form_version
     ds = dataset_choice(wb, cfg.dataset, key=f"dataset_{v}")
 
-    st.markdown("**Hidden layers** (add or delete rows)")
+    st.markdown("**Hidden layers** (click a cell and type; **+** adds a row)")
     table = st.data_editor(
         pd.DataFrame(
             [{"units": layer.units, "activation": layer.activation} for layer in cfg.layers],
@@ -60,9 +61,10 @@ def config_form(wb: Workbench) -> tuple[RunConfig | None, str | None, data.Datas
         hide_index=True,
         width="stretch",
         column_config={
-            "units": st.column_config.NumberColumn("units", step=1, required=True),
+            # not required: Streamlit would hold back a new row until it is filled, silently
+            "units": st.column_config.NumberColumn("units", step=1, default=NEW_LAYER.units),
             "activation": st.column_config.SelectboxColumn(
-                "activation", options=ACTIVATIONS, required=True, default="relu"
+                "activation", options=ACTIVATIONS, default=NEW_LAYER.activation
             ),
         },
     )
@@ -111,10 +113,7 @@ def config_form(wb: Workbench) -> tuple[RunConfig | None, str | None, data.Datas
             key=f"val_{v}",
         )
     try:
-        layers = tuple(
-            LayerSpec(_whole(row["units"], f"layer {i} units"), str(row["activation"] or "relu"))
-            for i, row in enumerate(table.to_dict("records"), 1)
-        )
+        layers = layers_from_rows(table.to_dict("records"))
         output, loss = HEADS[head]
         new = RunConfig(
             dataset=ds.name,
