@@ -45,6 +45,7 @@ class Snapshot:
 
     state: RunState = RunState.QUEUED
     queue_position: int = 0
+    starting: bool = False  # queued, but waiting for no one: it starts at once
     history: list[dict] = field(default_factory=list)
     heldout: str = "validation"
     epoch_fraction: float = 0.0
@@ -108,6 +109,7 @@ class Job:
         snap.lr_changes = list(self.training.lr_changes) if self.training else []
         if snap.state == RunState.QUEUED:
             snap.queue_position = self.manager.queue_position(self)
+            snap.starting = self.manager.starts_at_once(self)
         return snap
 
     def stop(self) -> None:
@@ -232,7 +234,7 @@ class Job:
         training.release()  # a finished job keeps its history and a checkpoint, not the engine or data copies
         message = training.message
         if training.out_of_time:
-            message += f" This server's limit is {limits.TRAINING_SECONDS.describe()}."
+            message += f" {limits.TRAINING_SECONDS.env} sets this server's limit."
         self._finish(
             training.status,
             message,
@@ -371,6 +373,15 @@ class JobManager:
         """1 for the next to start; 0 when not waiting."""
         with self._cond:
             return self._waiting.index(job.id) + 1 if job.id in self._waiting else 0
+
+    def starts_at_once(self, job: Job) -> bool:
+        """Queued but waiting for no training to end: it holds a slot already (and is building its
+        training), or there are free slots for it and every job ahead. The viewer then says "Starting",
+        not "position 1"."""
+        with self._cond:
+            if job.id in self._running:
+                return True
+            return job.id in self._waiting and self._waiting.index(job.id) < self.max_parallel - len(self._running)
 
     def slot(self, job: Job):
         manager = self

@@ -9,6 +9,7 @@ import streamlit as st
 
 from mlp import plots
 from mlp.jobs import Job, Snapshot
+from mlp.live_status import status
 from mlp.session import Workbench, running_rate
 from mlp.states import RunState
 from pages._common import job_manager, model_download, presenting, show_evaluation
@@ -67,27 +68,18 @@ def memo(name: str, key: tuple, build):
 
 
 def status_line(snap: Snapshot, epochs: int) -> None:
-    if snap.state == RunState.QUEUED:
-        st.warning(
-            f"Waiting for a free trainer: position **{snap.queue_position or 1}** in the queue "
-            f"({job_manager().max_parallel} trainings run at once on this server).",
-            icon=":material/hourglass_top:",
-        )
-    elif snap.state == RunState.RUNNING:
-        done = len(snap.history)
-        eta = f", about {snap.eta_seconds:.0f}s left" if snap.eta_seconds else ""
-        speed = f"{snap.samples_per_sec:,.0f} samples/s{eta}" if snap.samples_per_sec else "building the model…"
-        st.progress(
-            min(1.0, (done + snap.epoch_fraction) / epochs), text=f"Epoch {min(done + 1, epochs)} of {epochs} · {speed}"
-        )
-    elif snap.state == RunState.COMPLETED:
-        st.success(f"Finished {len(snap.history)} epochs in {snap.seconds:.1f}s.", icon=":material/check_circle:")
-    elif snap.state == RunState.STOPPED:
-        st.info(f"Stopped after {len(snap.history)} epoch(s). {snap.message}", icon=":material/stop_circle:")
-    elif snap.state == RunState.DIVERGED:
-        st.warning(f"**Diverged.** {snap.message}", icon=":material/warning:")
+    line = status(snap, epochs, job_manager().max_parallel)
+    if line.progress is not None:
+        st.progress(line.progress, text=line.text)
+    elif line.kind == "completed":
+        st.success(line.text, icon=":material/check_circle:")
+    elif line.kind == "stopped":
+        st.info(line.text, icon=":material/stop_circle:")
+    elif line.kind in ("waiting", "diverged"):
+        icon = ":material/hourglass_top:" if line.kind == "waiting" else ":material/warning:"
+        st.warning(line.text, icon=icon)
     else:
-        st.error(snap.message)
+        st.error(line.text)
 
 
 def prediction_grid(job: Job, snap: Snapshot) -> None:

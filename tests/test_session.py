@@ -78,7 +78,9 @@ def test_train_twice_is_refused_while_active_and_the_live_rate_is_sent_once(benc
     assert not bench.change_learning_rate(job, 0.01)  # the slider keeps its value over reruns
     stop = bench.stop()
     assert stop.action == "stopping" and stop.job is job and stop.message.startswith("Stopping")
-    assert wait(job).state == "stopped"
+    snap = wait(job)
+    assert snap.state == "stopped" and snap.message.endswith("of 200; the weights were kept.")
+    assert snap.message.startswith(("Stopped during epoch", "Stopped after epoch"))
     assert running_rate(job) is None and not bench.change_learning_rate(job, 0.1)  # released: nothing to change
 
 

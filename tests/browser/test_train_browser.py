@@ -50,7 +50,7 @@ def test_live_training_grid_and_stop(page, app_url, screenshots):
     page.screenshot(path=screenshots / "train_running.png", full_page=True)
     clicked = time.perf_counter()
     page.get_by_role("button", name="Stop").click()
-    page.get_by_text(re.compile("Stopped after")).wait_for(timeout=30_000)
+    page.get_by_text(re.compile("Stopped (during|after) epoch")).wait_for(timeout=30_000)
     print(f"stop shown after {time.perf_counter() - clicked:.2f}s")
     page.get_by_text("Results on the test set").wait_for(timeout=60_000)
     page.set_viewport_size({"width": 1400, "height": 3000})
