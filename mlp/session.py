@@ -67,9 +67,11 @@ class Estimate:
 
 @dataclass(frozen=True)
 class Result:
-    """A finished job's test accuracy, kept so the next run can show how much it changed."""
+    """A finished stretch's test accuracy, kept so the next can show how much it changed. A Step on the
+    same job is a new stretch (more epochs): its result compares with the one before the Step."""
 
     job: str
+    epochs: int
     accuracy: float
 
 
@@ -251,13 +253,17 @@ class Workbench:
         return Outcome("submitted", job)
 
     # --- results -----------------------------------------------------------------------------
-    def record_result(self, job: Job) -> None:
-        """Once per finished job: its result becomes this_result (the one before moves to previous_result)
-        and its model the latest one the Draw page offers."""
-        if job.evaluation is None or (self.this_result is not None and self.this_result.job == job.id):
-            return
-        self.previous_result, self.this_result = self.this_result, Result(job.id, job.evaluation.accuracy)
-        self.hand_over(job.model, job.data, f"This session's latest: {job.config.describe()}")
+    def record_result(self, job: Job) -> float | None:
+        """Once per finished stretch of a job: its result becomes this_result (the one before moves to
+        previous_result) and its model the latest one the Draw page offers. Returns the change in test
+        accuracy since the previous result (None for the first), from the first display on."""
+        if job.evaluation is None:
+            return None
+        result = Result(job.id, len(job.snapshot().history), job.evaluation.accuracy)
+        if result != self.this_result:
+            self.previous_result, self.this_result = self.this_result, result
+            self.hand_over(job.model, job.data, f"This session's latest: {job.config.describe()}")
+        return None if self.previous_result is None else result.accuracy - self.previous_result.accuracy
 
     def hand_over(self, model, ds: data.Dataset, label: str) -> None:
         """Offer `model` on the Draw page as this session's latest."""

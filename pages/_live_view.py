@@ -136,10 +136,9 @@ def results(wb: Workbench, job: Job) -> None:
     ev = job.evaluation
     if ev is None:
         return
-    wb.record_result(job)
+    change = wb.record_result(job)
     st.subheader("Results on the test set")
-    previous = wb.previous_result
-    delta = f"{(ev.accuracy - previous.accuracy) * 100:+.2f} pts vs previous run" if previous else None
+    delta = f"{change * 100:+.2f} pts vs previous run" if change is not None else None
     show_evaluation(ev, job.data, job.model, delta=delta, seconds=job.snapshot().seconds)
     if job.run_id:
         model_download(job.run_id, "Download model (.keras)", f"mlp-{job.run_id}.keras")

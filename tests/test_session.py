@@ -10,7 +10,7 @@ from mlp.config import LayerSpec, RunConfig
 from mlp.jobs import JobManager
 from mlp.presets import PRESETS
 from mlp.runs import RunStore
-from mlp.session import Workbench, running_rate, same_model
+from mlp.session import Result, Workbench, running_rate, same_model
 
 FAST = RunConfig(dataset="upload:small", layers=(LayerSpec(16),), epochs=1, engine="scratch")
 
@@ -126,19 +126,21 @@ def test_a_refreshed_browser_reattaches_to_the_job_of_its_url(bench):
 def test_results_of_two_runs_and_the_latest_model_for_the_draw_page(bench):
     first = bench.train().job
     wait(first)
-    bench.record_result(first)
+    assert bench.record_result(first) is None  # nothing to compare with
     assert bench.previous_result is None and bench.this_result.job == first.id
     assert bench.this_result.accuracy == first.evaluation.accuracy
     latest = bench.latest_model
     assert latest.model is first.model and latest.dataset == "upload:small" and len(latest.class_names) == 10
     assert latest.label == f"This session's latest: {FAST.describe()}"
-    bench.record_result(first)  # every rerun shows the results: counted once
+    assert bench.record_result(first) is None  # every rerun shows the results: counted once
     assert bench.previous_result is None
 
     bench.config = FAST.replace(seed=1)
     second = bench.train().job
     wait(second)
-    bench.record_result(second)
+    change = bench.record_result(second)  # the first display of the second run compares already
+    assert change == pytest.approx(second.evaluation.accuracy - first.evaluation.accuracy)
+    assert bench.record_result(second) == change  # and so do the reruns after it
     assert bench.previous_result.job == first.id and bench.this_result.job == second.id
     assert bench.latest_model.model is second.model
 
@@ -202,3 +204,17 @@ def test_a_link_names_its_preset_or_none(manager):
     preset_link = Workbench(manager)
     preset_link.read_link(PRESETS["fashion-small"][1].to_query())
     assert preset_link.preset_label() == "fashion-small"
+
+
+def test_a_step_is_compared_with_the_result_before_it(bench):
+    job = bench.step().job
+    wait(job)
+    bench.record_result(job)
+    before = bench.this_result
+    assert before.epochs == 1
+    assert bench.step().action == "resumed"
+    wait(job)
+    change = bench.record_result(job)
+    assert bench.previous_result == before and bench.this_result == Result(job.id, 2, job.evaluation.accuracy)
+    assert change == pytest.approx(job.evaluation.accuracy - before.accuracy)
+    assert bench.latest_model.model is job.model  # the stepped model, not the one before the Step
