@@ -16,7 +16,14 @@ from pages._common import job_manager, model_download, presenting, show_evaluati
 from pages._train_form import LR_STEPS
 
 
-def live_view(wb: Workbench) -> None:
+def live_view(wb: Workbench, ticking: bool) -> None:
+    """The job's view, drawn in a fragment: `ticking` (twice a second) while the job is active, else still.
+
+    Every element keeps its place whatever the state (the learning-rate slider has a slot even when hidden):
+    the run after the end replaces each one in place, where a shifted layout briefly showed the old curves
+    under the new ones. A ticking fragment that finds its job finished reruns the whole page instead of
+    drawing the end itself: the page draws it once, with the results.
+    """
     job = wb.current_job()
     if job is None:
         st.info(
@@ -25,9 +32,13 @@ def live_view(wb: Workbench) -> None:
         )
         return
     snap = job.snapshot()
+    if ticking and not snap.active:
+        st.rerun()
     status_line(snap, job.target_epochs)
+    tweak = st.empty()
     if snap.state == RunState.RUNNING and not presenting():
-        lr_tweak(wb, job)
+        with tweak:
+            lr_tweak(wb, job)
     if snap.history:
         curves = memo(
             "curves",
@@ -37,9 +48,6 @@ def live_view(wb: Workbench) -> None:
         st.plotly_chart(curves, width="stretch", key="curves", config={"displayModeBar": False})
     if snap.pool_probabilities is not None and job.data.image_shape:
         prediction_grid(job, snap)
-    if not snap.active and st.session_state.get("shown_final") != job.id:
-        st.session_state.shown_final = job.id
-        st.rerun()  # redraw the whole page once: results, confusion matrix, weights
 
 
 def lr_tweak(wb: Workbench, job: Job) -> None:

@@ -71,10 +71,9 @@ with view_col:
             st.query_params["job"] = press.job.id  # a refresh reattaches to it
         job = press.job
     active = job is not None and job.snapshot().active
-    if active:
-        st.fragment(lambda: live_view(wb), run_every=0.5)()
-    else:
-        live_view(wb)
+    # a fragment either way, so the view has the same place in the page before and after the end; when
+    # still, its own widgets (grid size, mistakes) redraw only the view, not the results below
+    st.fragment(lambda: live_view(wb, ticking=active), run_every=0.5 if active else None)()
 if job is not None and not job.snapshot().active:  # read again: it may have finished meanwhile
     results(wb, job)
 warm_up_tensorflow()
