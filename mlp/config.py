@@ -221,10 +221,12 @@ class RunConfig:
         return rows
 
     def describe(self) -> str:
-        """Short human label, e.g. 'mnist 784-128-128-10 relu adam lr=0.001'."""
+        """Short human label, e.g. 'mnist 784-128-128-10 relu adam lr=0.001', plus the pixel normalization
+        when it is not the default ÷255 ('raw pixels', 'z-score'): runs that differ only there look alike."""
         arch = self.architecture()
         acts = sorted({layer.activation for layer in self.layers}) or ["none"]
-        return f"{self.dataset} {arch} {'/'.join(acts)} {self.optimizer} lr={self.learning_rate:g}"
+        pixels = {"none": " raw pixels", "zscore": " z-score"}.get(self.normalization, "")
+        return f"{self.dataset} {arch} {'/'.join(acts)} {self.optimizer} lr={self.learning_rate:g}{pixels}"
 
 
 _FIELD_NAMES = {f.name for f in dataclasses.fields(RunConfig)}

@@ -31,7 +31,7 @@ from .data import Dataset
 from .estimate import SpeedModel
 from .evaluate import Evaluation
 from .recorder import RunRecorder
-from .runs import RunStore, RunStoreError
+from .runs import RunStore, RunStoreError, clean_name
 from .states import CONTINUABLE, FINISHED, RunState
 
 POOL = 1000  # test images predicted after every epoch for the live grid
@@ -78,11 +78,13 @@ class Job:
         owner: str,
         store: RunStore | None,
         pool: np.ndarray,
+        name: str = "",
     ):
         self.id = secrets.token_urlsafe(12)
         self.manager, self.config, self.data, self.owner, self.store = manager, config, data, owner, store
+        self.name = clean_name(name)  # the run's optional name, given on the Train page
         self.pool = pool  # indices into the test set shown in the grid
-        self.recorder = RunRecorder(store, config, owner) if store else None
+        self.recorder = RunRecorder(store, config, owner, self.name) if store else None
         self._evaluation: Evaluation | None = None  # the whole test set, once finished (see `evaluation`)
         self._model = None  # keras model for viewers, loaded when first asked for (see `model`)
         self.training = None  # the mlp.training.Training, once started; released between stretches
@@ -320,12 +322,14 @@ class JobManager:
         pool_seed: int = 0,
         epochs: int | None = None,
         pace: float = 0.0,
+        name: str = "",
     ) -> Job:
         """Start a training in the background (queued if the server is busy); `epochs` caps this
-        first stretch (the Step button trains one), else config.epochs; `pace`: see Job.set_pace."""
+        first stretch (the Step button trains one), else config.epochs; `pace`: see Job.set_pace;
+        `name` names its run."""
         rng = np.random.default_rng(pool_seed)
         pool = np.sort(rng.permutation(len(data.x_test))[:POOL])
-        job = Job(self, config, data, owner, self.store, pool)
+        job = Job(self, config, data, owner, self.store, pool, name)
         job.target_epochs = epochs or config.epochs
         job.set_pace(pace)
         with self._cond:

@@ -18,6 +18,7 @@ from .config import ConfigError, RunConfig
 from .estimate import describe_seconds
 from .jobs import Job, JobManager
 from .presets import PRESETS, preset_of
+from .runs import run_label
 from .states import CONTINUABLE
 
 URL_KEYS_NOT_CONFIG = ("present", "job")  # presenter mode and the job to reattach travel in the URL too
@@ -96,6 +97,8 @@ class Workbench:
         self.form_version = 0  # bumped when the settings change from outside the form (preset, upload)
         self.uploads: dict[str, data.Dataset] = {}  # stay in this session: never shared, never in a link
         self.upload_error: str | None = None
+        self.run_name = ""  # names the next run Train or Step starts, then is cleared (see name_version)
+        self.name_version = 0  # bumped when a name was used: the page's name box starts empty again
         self.job_id: str | None = None
         self.previous_result: Result | None = None
         self.this_result: Result | None = None
@@ -247,9 +250,16 @@ class Workbench:
     def _submit(self, epochs: int | None = None) -> Outcome:
         config = self.config
         job = self.manager.submit(
-            config, self.dataset_named(config.dataset), owner=self.owner, pool_seed=config.seed, epochs=epochs
+            config,
+            self.dataset_named(config.dataset),
+            owner=self.owner,
+            pool_seed=config.seed,
+            epochs=epochs,
+            name=self.run_name,
         )
         self.job_id = job.id
+        if self.run_name:  # a name is for one run: the next, with other settings, would carry it wrongly
+            self.run_name, self.name_version = "", self.name_version + 1
         return Outcome("submitted", job)
 
     # --- results -----------------------------------------------------------------------------
@@ -262,7 +272,7 @@ class Workbench:
         result = Result(job.id, len(job.snapshot().history), job.evaluation.accuracy)
         if result != self.this_result:
             self.previous_result, self.this_result = self.this_result, result
-            self.hand_over(job.model, job.data, f"This session's latest: {job.config.describe()}")
+            self.hand_over(job.model, job.data, f"This session's latest: {run_label(job.name, job.config)}")
         return None if self.previous_result is None else result.accuracy - self.previous_result.accuracy
 
     def hand_over(self, model, ds: data.Dataset, label: str) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from mlp import data, export
+from mlp.runs import MAX_NAME
 from pages._common import ensure_shell, presenting, warm_up_tensorflow, workbench
 from pages._live_view import live_view, results
 from pages._train_form import architecture, config_form, preset_box, time_estimate
@@ -39,6 +40,13 @@ if job is None and (note := wb.missing_job_note(st.query_params.get("job"))):
     del st.query_params["job"]
     st.info(note, icon=":material/history:")
 with view_col:
+    wb.run_name = st.text_input(
+        "Name this run",
+        max_chars=MAX_NAME,
+        key=f"run_name_{wb.name_version}",
+        placeholder="Name this run (optional): it labels the run on the Runs page",
+        label_visibility="collapsed",
+    )
     b1, b2, b3, b4 = st.columns([1, 1, 1, 1.3])
     train = b1.button(
         "Train", key="train", type="primary", icon=":material/play_arrow:", disabled=cfg is None, width="stretch"

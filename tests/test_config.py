@@ -154,3 +154,9 @@ def test_layer_table_rows_become_layers_or_a_message_naming_the_row():
     with pytest.raises(ConfigError, match=r"layer 1 units: a whole number; got 2\.5"):
         layers_from_rows([{"units": 2.5, "activation": "relu"}])
     assert LayerSpec(64, "relu") == NEW_LAYER
+
+
+def test_describe_names_a_normalization_other_than_the_default():
+    assert RunConfig().describe() == "mnist 784-128-128-10 relu adam lr=0.001"
+    assert RunConfig(normalization="none").describe().endswith("lr=0.001 raw pixels")
+    assert RunConfig(normalization="zscore").describe().endswith("lr=0.001 z-score")

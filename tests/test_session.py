@@ -218,3 +218,17 @@ def test_a_step_is_compared_with_the_result_before_it(bench):
     assert bench.previous_result == before and bench.this_result == Result(job.id, 2, job.evaluation.accuracy)
     assert change == pytest.approx(job.evaluation.accuracy - before.accuracy)
     assert bench.latest_model.model is job.model  # the stepped model, not the one before the Step
+
+
+def test_a_name_goes_to_the_next_run_only(bench):
+    bench.run_name = "small net"
+    first = bench.train().job
+    assert first.name == "small net" and bench.run_name == "" and bench.name_version == 1
+    wait(first)
+    assert bench.manager.store.load(first.run_id).name == "small net"
+    bench.record_result(first)
+    assert bench.latest_model.label == f"This session's latest: small net · {FAST.describe()}"
+    second = bench.train().job  # no name given: none, and the name box is not renewed
+    assert second.name == "" and bench.name_version == 1
+    wait(second)
+    assert bench.manager.store.load(second.run_id).status["name"] == ""
