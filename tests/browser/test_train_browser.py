@@ -13,6 +13,19 @@ GRID_CAPTIONS = """() => {
     return [...charts[0].querySelectorAll('.annotation-text')].map(t => getComputedStyle(t).fill); }"""
 
 
+WATCH_CURVES = """() => {
+    const count = () => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].filter(c =>
+        [...c.querySelectorAll('.annotation-text')].some(t => t.textContent === 'Loss')).length;
+    window.maxCurves = 0;
+    setInterval(() => { window.maxCurves = Math.max(window.maxCurves, count()); }, 25);
+}"""
+
+
+def watch_curves(page) -> None:
+    """From now on, window.maxCurves is the most copies of the curves chart the page showed at once."""
+    page.evaluate(WATCH_CURVES)
+
+
 def caption_colors(page) -> list[str]:
     """Fill colours of the "pred / truth" captions of the prediction grid."""
     return page.evaluate(GRID_CAPTIONS)
@@ -31,6 +44,7 @@ def test_live_training_grid_and_stop(page, app_url, screenshots):
     page.goto(f"{app_url}/?v=1&epochs=40&batch_size=32")
     page.get_by_role("heading", name="Train a multilayer perceptron").wait_for()
     page.screenshot(path=screenshots / "train_landing.png")
+    watch_curves(page)
     page.get_by_role("button", name="Train").click()
     page.wait_for_function(
         """() => {
@@ -53,6 +67,7 @@ def test_live_training_grid_and_stop(page, app_url, screenshots):
     page.get_by_text(re.compile("Stopped (during|after) epoch")).wait_for(timeout=30_000)
     print(f"stop shown after {time.perf_counter() - clicked:.2f}s")
     page.get_by_text("Results on the test set").wait_for(timeout=60_000)
+    assert page.evaluate("window.maxCurves") == 1  # no second copy at the end
     page.set_viewport_size({"width": 1400, "height": 3000})
     page.wait_for_timeout(1500)
     page.screenshot(path=screenshots / "train_stopped.png")
@@ -63,18 +78,24 @@ def test_step_trains_one_epoch_then_continues(page, app_url):
     page.goto(f"{app_url}/?v=1&epochs=5&layers=32:relu")
     page.get_by_role("button", name="Step").click()
     page.get_by_text("Finished 1 epochs").wait_for(timeout=120_000)
+    watch_curves(page)
     page.get_by_role("button", name="Step").click()
     page.get_by_text("Finished 2 epochs").wait_for(timeout=120_000)
+    page.get_by_text("Results on the test set").wait_for(timeout=60_000)  # the end of a Step shows them too
     page.wait_for_function(
         """() => {
         const c = document.querySelector('[data-testid="stPlotlyChart"] .scatterlayer .trace');
         return c && c.querySelectorAll('.points path').length == 2; }""",
         timeout=30_000,
     )
+    assert page.evaluate("window.maxCurves") == 1
 
 
 def test_presenter_mode_and_runs_page(page, app_url, screenshots):
     page.goto(f"{app_url}/?present=1&v=1&epochs=1&layers=32:relu")
+    page.get_by_placeholder(re.compile("Name this run")).fill("projector run")
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(500)
     page.get_by_role("button", name="Train").click()
     page.get_by_text("Finished 1 epochs").wait_for(timeout=120_000)
     size = page.evaluate("() => parseFloat(getComputedStyle(document.documentElement).fontSize)")
@@ -84,4 +105,5 @@ def test_presenter_mode_and_runs_page(page, app_url, screenshots):
     page.goto(f"{app_url}/runs")
     page.get_by_role("heading", name="Saved runs").wait_for()
     page.get_by_text("completed").first.wait_for(state="attached")
+    page.get_by_text("projector run").first.wait_for(state="attached")
     page.screenshot(path=screenshots / "runs.png")
