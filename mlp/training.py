@@ -158,7 +158,7 @@ class Training:
         if during:
             where = f"during epoch {epoch} of {self._target}"
         else:
-            where = f"after epoch {epoch} of {self._target}" if epoch else "before its first epoch"
+            where = f"after epoch {epoch} of {self._target}" if epoch else f"before epoch 1 of {self._target}"
         return f"Stopped{by} {where}; the weights were kept."
 
     def epoch(self) -> EpochLog | None:
