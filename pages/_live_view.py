@@ -19,10 +19,12 @@ from pages._train_form import LR_STEPS
 def live_view(wb: Workbench, ticking: bool) -> None:
     """The job's view, drawn in a fragment: `ticking` (twice a second) while the job is active, else still.
 
-    Every element keeps its place whatever the state (the learning-rate slider has a slot even when hidden):
-    the run after the end replaces each one in place, where a shifted layout briefly showed the old curves
-    under the new ones. A ticking fragment that finds its job finished reruns the whole page instead of
-    drawing the end itself: the page draws it once, with the results.
+    Streamlit 1.67 keeps a replaced chart or widget on screen (stale) until the run that replaced it ends
+    normally; a run ended by st.rerun() leaves them there through the next run. So at the end, a second
+    copy of the curves stayed under the new ones while the results were drawn. Now every element keeps its
+    place whatever the state (the slider and the curves have slots before they exist), the tick that finds
+    the job finished draws the end and ends normally, and the next tick only reruns the page, whose run
+    draws identical figures (memo) in the same places: nothing is replaced, nothing left over.
     """
     job = wb.current_job()
     if job is None:
@@ -32,10 +34,11 @@ def live_view(wb: Workbench, ticking: bool) -> None:
         )
         return
     snap = job.snapshot()
-    if ticking and not snap.active:
-        st.rerun()
+    end = (job.id, len(snap.history))
+    if ticking and not snap.active and st.session_state.get("end_drawn") == end:
+        st.rerun()  # the whole page: the results
     status_line(snap, job.target_epochs)
-    tweak = st.empty()
+    tweak, chart = st.empty(), st.empty()
     if snap.state == RunState.RUNNING and not presenting():
         with tweak:
             lr_tweak(wb, job)
@@ -45,9 +48,11 @@ def live_view(wb: Workbench, ticking: bool) -> None:
             (job.id, len(snap.history), tuple(snap.lr_changes)),
             lambda: plots.curves(snap.history, snap.heldout, snap.lr_changes),
         )
-        st.plotly_chart(curves, width="stretch", key="curves", config={"displayModeBar": False})
+        chart.plotly_chart(curves, width="stretch", key="curves", config={"displayModeBar": False})
     if snap.pool_probabilities is not None and job.data.image_shape:
         prediction_grid(job, snap)
+    if ticking and not snap.active:
+        st.session_state.end_drawn = end
 
 
 def lr_tweak(wb: Workbench, job: Job) -> None:
