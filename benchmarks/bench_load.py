@@ -20,7 +20,7 @@ import numpy as np
 
 from tests.live_server import AgentSession, LiveServer
 
-OTHER_SESSIONS_TRAINING = ("Waiting for a free trainer", "Finished ", "Results on the test set", "Stopped after")
+OTHER_SESSIONS_TRAINING = ("Waiting for a free trainer", "Finished ", "Results on the test set", "Stopped ")
 
 
 def trainer(server: LiveServer, epochs: int, deadline: float, out: dict) -> None:
@@ -32,7 +32,7 @@ def trainer(server: LiveServer, epochs: int, deadline: float, out: dict) -> None
         s.refresh()
         if started is None and not s.has_text("Waiting for a free trainer"):
             started = time.perf_counter()
-        if s.has_text("Finished ") or s.has_text("Stopped after") or s.has_text("Diverged"):
+        if s.has_text("Finished ") or s.has_text("Stopped ") or s.has_text("Diverged"):
             break
     out.update(
         done=s.has_text("Finished "),

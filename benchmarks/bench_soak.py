@@ -154,7 +154,7 @@ def soak_server(sessions: int, trainings: int) -> dict:
 
 def _finished(snapshot: dict) -> bool:
     text = json.dumps(snapshot)
-    return "Finished" in text or "Stopped after" in text or "Diverged" in text
+    return "Finished" in text or "Stopped " in text or "Diverged" in text
 
 
 def main() -> None:

@@ -294,7 +294,7 @@ def cmd_runs(args) -> int:
         acc = run.status.get("test_accuracy")
         print(
             f"{run.id}  {run.state:<11} {len(run.history):>3} epochs  "
-            f"{'test acc ' + format(acc, '.4f') if acc is not None else '':<15} {run.config.describe()}"
+            f"{'test acc ' + format(acc, '.4f') if acc is not None else '':<15} {run.label}"
         )
     return 0
 

@@ -49,6 +49,9 @@ class LayerSpec:
     activation: str = "relu"
 
 
+NEW_LAYER = LayerSpec(64, "relu")  # what a row added to the form's layer table starts as
+
+
 @dataclass(frozen=True)
 class RunConfig:
     """Everything that defines a training run. Build it with `RunConfig(...).validated()`."""
@@ -218,10 +221,12 @@ class RunConfig:
         return rows
 
     def describe(self) -> str:
-        """Short human label, e.g. 'mnist 784-128-128-10 relu adam lr=0.001'."""
+        """Short human label, e.g. 'mnist 784-128-128-10 relu adam lr=0.001', plus the pixel normalization
+        when it is not the default ÷255 ('raw pixels', 'z-score'): runs that differ only there look alike."""
         arch = self.architecture()
         acts = sorted({layer.activation for layer in self.layers}) or ["none"]
-        return f"{self.dataset} {arch} {'/'.join(acts)} {self.optimizer} lr={self.learning_rate:g}"
+        pixels = {"none": " raw pixels", "zscore": " z-score"}.get(self.normalization, "")
+        return f"{self.dataset} {arch} {'/'.join(acts)} {self.optimizer} lr={self.learning_rate:g}{pixels}"
 
 
 _FIELD_NAMES = {f.name for f in dataclasses.fields(RunConfig)}
@@ -239,6 +244,26 @@ def layers_from_text(text: str, default_activation: str = "relu") -> list[dict[s
         units, _, act = part.partition(":")
         layers.append({"units": units.strip(), "activation": act.strip() or default_activation})
     return layers
+
+
+def layers_from_rows(rows: list[Mapping[str, Any]]) -> tuple[LayerSpec, ...]:
+    """The form's layer table ({units, activation} rows, cells possibly empty) as layers. A row whose units
+    are empty is refused by name, not dropped: the table shows it, so the network must include it."""
+    layers = []
+    for i, row in enumerate(rows, 1):
+        name, units = f"layer {i} units", row.get("units")
+        try:
+            number = float(units)
+        except TypeError:  # None, or pandas' NA
+            number = math.nan
+        except ValueError:
+            raise ConfigError(name, f"a whole number; got {units!r}") from None
+        if math.isnan(number):
+            raise ConfigError(name, f"empty; type a number from 1 to {MAX_UNITS:,} or delete the row")
+        if not number.is_integer():
+            raise ConfigError(name, f"a whole number; got {number:g}")
+        layers.append(LayerSpec(int(number), str(row.get("activation") or NEW_LAYER.activation)))
+    return tuple(layers)
 
 
 def _layers_from(value: Any) -> tuple[LayerSpec, ...]:

@@ -32,7 +32,7 @@ from .data import Dataset
 from .estimate import SpeedModel
 from .evaluate import Evaluation
 from .recorder import RunRecorder
-from .runs import RunStore, RunStoreError
+from .runs import RunStore, RunStoreError, clean_name
 from .states import CONTINUABLE, FINISHED, RunState
 
 POOL = 1000  # test images predicted after every epoch for the live grid
@@ -46,6 +46,7 @@ class Snapshot:
 
     state: RunState = RunState.QUEUED
     queue_position: int = 0
+    starting: bool = False  # queued, but waiting for no one: it starts at once
     history: list[dict] = field(default_factory=list)
     heldout: str = "validation"
     epoch_fraction: float = 0.0
@@ -79,11 +80,13 @@ class Job:
         store: RunStore | None,
         pool: np.ndarray,
         tags: Mapping[str, Any] | None = None,
+        name: str = "",
     ):
         self.id = secrets.token_urlsafe(12)
         self.manager, self.config, self.data, self.owner, self.store = manager, config, data, owner, store
+        self.name = clean_name(name)  # the run's optional name, given on the Train page
         self.pool = pool  # indices into the test set shown in the grid (none: the job never sees the test set)
-        self.recorder = RunRecorder(store, config, owner, tags) if store else None
+        self.recorder = RunRecorder(store, config, owner, self.name, tags) if store else None
         self._evaluation: Evaluation | None = None  # the whole test set, once finished (see `evaluation`)
         self._model = None  # keras model for viewers, loaded when first asked for (see `model`)
         self.training = None  # the mlp.training.Training, once started; released between stretches
@@ -110,6 +113,7 @@ class Job:
         snap.lr_changes = list(self.training.lr_changes) if self.training else []
         if snap.state == RunState.QUEUED:
             snap.queue_position = self.manager.queue_position(self)
+            snap.starting = self.manager.starts_at_once(self)
         return snap
 
     def stop(self) -> None:
@@ -238,7 +242,7 @@ class Job:
         training.release()  # a finished job keeps its history and a checkpoint, not the engine or data copies
         message = training.message
         if training.out_of_time:
-            message += f" This server's limit is {limits.TRAINING_SECONDS.describe()}."
+            message += f" {limits.TRAINING_SECONDS.env} sets this server's limit."
         self._finish(training.status, message, start, model, **test)
 
     def _predict_pool(self) -> np.ndarray | None:
@@ -317,17 +321,18 @@ class JobManager:
         pool_seed: int = 0,
         epochs: int | None = None,
         pace: float = 0.0,
+        name: str = "",
         *,
         test_set: bool = True,
         tags: Mapping[str, Any] | None = None,
     ) -> Job:
         """Start a training in the background (queued if the server is busy); `epochs` caps this
-        first stretch (the Step button trains one), else config.epochs; `pace`: see Job.set_pace.
-        test_set=False: the job never looks at the test set (no grid, no evaluation), as a sweep's trials
-        must not; `tags`: extra fields of the saved run's status (e.g. its sweep)."""
+        first stretch (the Step button trains one), else config.epochs; `pace`: see Job.set_pace;
+        `name` names its run. test_set=False: the job never looks at the test set (no grid, no
+        evaluation), as a sweep's trials must not; `tags`: extra fields of the saved run's status."""
         rng = np.random.default_rng(pool_seed)
         pool = np.sort(rng.permutation(len(data.x_test))[: POOL if test_set else 0])
-        job = Job(self, config, data, owner, self.store, pool, tags)
+        job = Job(self, config, data, owner, self.store, pool, tags, name)
         job.target_epochs = epochs or config.epochs
         job.set_pace(pace)
         with self._cond:
@@ -375,6 +380,15 @@ class JobManager:
         """1 for the next to start; 0 when not waiting."""
         with self._cond:
             return self._waiting.index(job.id) + 1 if job.id in self._waiting else 0
+
+    def starts_at_once(self, job: Job) -> bool:
+        """Queued but waiting for no training to end: it holds a slot already (and is building its
+        training), or there are free slots for it and every job ahead. The viewer then says "Starting",
+        not "position 1"."""
+        with self._cond:
+            if job.id in self._running:
+                return True
+            return job.id in self._waiting and self._waiting.index(job.id) < self.max_parallel - len(self._running)
 
     def slot(self, job: Job):
         manager = self

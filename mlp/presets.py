@@ -60,6 +60,17 @@ PRESETS: dict[str, tuple[str, RunConfig]] = {
 }
 
 
+def preset_of(config: RunConfig) -> str | None:
+    """The name of the preset whose settings equal `config` (every field), else None."""
+    return next((name for name, (_, settings) in PRESETS.items() if settings == config), None)
+
+
+def label(config: RunConfig) -> str:
+    """config.describe(), led by the preset's name when the settings are exactly a preset's."""
+    name = preset_of(config)
+    return f"{name}: {config.describe()}" if name else config.describe()
+
+
 def preset(name: str) -> RunConfig:
     """The named preset's config; KeyError lists the valid names."""
     try:

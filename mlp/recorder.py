@@ -21,14 +21,22 @@ class RunRecorder:
     """queued() -> started() -> epoch()... -> finished() or failed(). A Step goes round again on the
     same run: its history grows and its status is written anew. Store errors raise RunStoreError."""
 
-    def __init__(self, store: RunStore, config: RunConfig, owner: str = "", tags: Mapping[str, Any] | None = None):
-        self.store, self.config, self.owner, self.tags = store, config, owner, dict(tags or {})
+    def __init__(
+        self,
+        store: RunStore,
+        config: RunConfig,
+        owner: str = "",
+        name: str = "",
+        tags: Mapping[str, Any] | None = None,
+    ):
+        self.store, self.config, self.owner, self.name = store, config, owner, name
+        self.tags = dict(tags or {})
         self.run_id: str | None = None  # set when the run is created
 
     def queued(self) -> str:
         """Create the run (state queued), or mark it waiting again for a Step; returns its id."""
         if self.run_id is None:
-            self.run_id = self.store.create(self.config, owner=self.owner, **self.tags)
+            self.run_id = self.store.create(self.config, owner=self.owner, name=self.name, **self.tags)
         else:
             self.store.set_status(self.run_id, RunState.QUEUED)
         return self.run_id

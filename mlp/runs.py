@@ -20,10 +20,23 @@ from typing import Any
 
 from .config import ConfigError, RunConfig
 from .models import load_model
+from .presets import label, preset_of
 from .states import ACTIVE, RunState
 
 RUN_ID = re.compile(r"^\d{8}-\d{6}-[0-9a-f]{6}$")
 PROCESS_TOKEN = uuid.uuid4().hex  # tells this process's running runs from a crashed server's
+MAX_NAME = 60  # characters of a run's optional name
+
+
+def clean_name(text: str) -> str:
+    """A run name as stored: one line, single spaces, at most MAX_NAME characters."""
+    return " ".join(str(text).split())[:MAX_NAME]
+
+
+def run_label(name: str, config: RunConfig) -> str:
+    """How a run is named in lists and legends: its name if it has one, then its settings (led by the
+    preset's name when they are exactly a preset's)."""
+    return " · ".join(filter(None, (name, label(config))))
 
 
 class RunStoreError(RuntimeError):
@@ -45,6 +58,35 @@ class Run:
     def has_model(self) -> bool:
         return bool(self.status.get("has_model"))
 
+    @property
+    def name(self) -> str:
+        return self.status.get("name") or ""
+
+    @property
+    def label(self) -> str:
+        return run_label(self.name, self.config)
+
+    def row(self, owner: str) -> dict[str, Any]:
+        """The Runs table's row: what tells this run from the others (`owner` marks the viewer's own)."""
+        c = self.config
+        return {
+            "run": self.id,
+            "name": self.name,
+            "status": self.state,
+            "dataset": c.dataset,
+            "preset": preset_of(c) or "",
+            "architecture": c.architecture(),
+            "pixels": c.normalization,
+            "engine": c.engine,
+            "optimizer": c.optimizer,
+            "lr": c.learning_rate,
+            "epochs": len(self.history),
+            "test accuracy": self.status.get("test_accuracy"),
+            "seconds": self.status.get("seconds"),
+            "sweep": self.status.get("sweep"),
+            "yours": self.status.get("owner") == owner,
+        }
+
 
 def default_root() -> Path:
     return Path(os.environ.get("MLP_RUNS_DIR") or Path.home() / ".mlp_studio" / "runs")
@@ -55,8 +97,9 @@ class RunStore:
         self.root = Path(root) if root else default_root()
 
     # --- writing --------------------------------------------------------------------------
-    def create(self, config: RunConfig, owner: str = "", **tags: Any) -> str:
-        """A new run, queued; `tags` are extra status fields (e.g. the sweep a trial belongs to)."""
+    def create(self, config: RunConfig, owner: str = "", name: str = "", **tags: Any) -> str:
+        """A new run, queued; `name` (optional, see clean_name) and `tags` (extra status fields, e.g. the
+        sweep a trial belongs to) go into status.json."""
         run_id = time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
         try:
             (self.root / run_id).mkdir(parents=True)
@@ -64,7 +107,7 @@ class RunStore:
             raise RunStoreError(f"cannot create a run in {self.root}: {exc.strerror or exc}") from None
         self._write(run_id, "config.json", config.to_dict())
         self._write(run_id, "history.json", [])
-        self.set_status(run_id, RunState.QUEUED, **tags, owner=owner, created=time.time())
+        self.set_status(run_id, RunState.QUEUED, **tags, owner=owner, name=clean_name(name), created=time.time())
         return run_id
 
     def append_epoch(self, run_id: str, log: dict[str, Any]) -> None:

@@ -17,10 +17,12 @@ from . import data, limits
 from .config import ConfigError, RunConfig
 from .estimate import describe_seconds
 from .jobs import Job, JobManager
-from .presets import PRESETS
+from .presets import PRESETS, preset_of
+from .runs import run_label
 from .states import CONTINUABLE
 
 URL_KEYS_NOT_CONFIG = ("present", "job")  # presenter mode and the job to reattach travel in the URL too
+CUSTOM = "(custom)"  # the Preset box's entry for settings that came from no preset (e.g. a link)
 
 
 def same_model(a: RunConfig, b: RunConfig) -> bool:
@@ -66,9 +68,11 @@ class Estimate:
 
 @dataclass(frozen=True)
 class Result:
-    """A finished job's test accuracy, kept so the next run can show how much it changed."""
+    """A finished stretch's test accuracy, kept so the next can show how much it changed. A Step on the
+    same job is a new stretch (more epochs): its result compares with the one before the Step."""
 
     job: str
+    epochs: int
     accuracy: float
 
 
@@ -88,10 +92,13 @@ class Workbench:
     def __init__(self, manager: JobManager, owner: str | None = None):
         self.manager = manager
         self.owner = owner or secrets.token_urlsafe(9)  # runs it creates can be deleted only by it
+        self.preset: str | None = "default"  # the preset the settings came from (kept while they are edited)
         self.config = RunConfig()  # the form's last valid settings
         self.form_version = 0  # bumped when the settings change from outside the form (preset, upload)
         self.uploads: dict[str, data.Dataset] = {}  # stay in this session: never shared, never in a link
         self.upload_error: str | None = None
+        self.run_name = ""  # names the next run Train or Step starts, then is cleared (see name_version)
+        self.name_version = 0  # bumped when a name was used: the page's name box starts empty again
         self.job_id: str | None = None
         self.previous_result: Result | None = None
         self.this_result: Result | None = None
@@ -101,6 +108,24 @@ class Workbench:
         self._lr_sent: tuple[str, float] | None = None
 
     # --- settings ----------------------------------------------------------------------------
+    @property
+    def config(self) -> RunConfig:
+        return self._config
+
+    @config.setter
+    def config(self, config: RunConfig) -> None:
+        """Settings equal to a preset's (chosen, or reached by editing) make it the one they came from."""
+        self._config = config
+        self.preset = preset_of(config) or self.preset
+
+    def preset_label(self) -> str:
+        """What the Preset box shows: the preset the settings equal, else the one they were edited from
+        ("default (edited)"), else "(custom)"."""
+        name = preset_of(self.config)
+        if name:
+            return name
+        return f"{self.preset} (edited)" if self.preset else CUSTOM
+
     def read_link(self, query: Mapping[str, str]) -> str | None:
         """Once per session, take the settings of the link it was opened with. Returns why they could
         not be used (the defaults stay), else None."""
@@ -118,6 +143,7 @@ class Workbench:
                 )
         except ConfigError as exc:
             return f"The link's settings could not be used ({exc}); the defaults are shown."
+        self.preset = None  # a link's settings come from no preset, unless they equal one
         self.config = config
         return None
 
@@ -127,6 +153,7 @@ class Workbench:
         return {**self.config.to_query(), **{key: query[key] for key in URL_KEYS_NOT_CONFIG if key in query}}
 
     def use_preset(self, name: str) -> None:
+        """Load a preset's settings, also the one the edited settings came from (the form refills)."""
         if name in PRESETS:
             self.config = PRESETS[name][1]
             self.form_version += 1
@@ -223,19 +250,30 @@ class Workbench:
     def _submit(self, epochs: int | None = None) -> Outcome:
         config = self.config
         job = self.manager.submit(
-            config, self.dataset_named(config.dataset), owner=self.owner, pool_seed=config.seed, epochs=epochs
+            config,
+            self.dataset_named(config.dataset),
+            owner=self.owner,
+            pool_seed=config.seed,
+            epochs=epochs,
+            name=self.run_name,
         )
         self.job_id = job.id
+        if self.run_name:  # a name is for one run: the next, with other settings, would carry it wrongly
+            self.run_name, self.name_version = "", self.name_version + 1
         return Outcome("submitted", job)
 
     # --- results -----------------------------------------------------------------------------
-    def record_result(self, job: Job) -> None:
-        """Once per finished job: its result becomes this_result (the one before moves to previous_result)
-        and its model the latest one the Draw page offers."""
-        if job.evaluation is None or (self.this_result is not None and self.this_result.job == job.id):
-            return
-        self.previous_result, self.this_result = self.this_result, Result(job.id, job.evaluation.accuracy)
-        self.hand_over(job.model, job.data, f"This session's latest: {job.config.describe()}")
+    def record_result(self, job: Job) -> float | None:
+        """Once per finished stretch of a job: its result becomes this_result (the one before moves to
+        previous_result) and its model the latest one the Draw page offers. Returns the change in test
+        accuracy since the previous result (None for the first), from the first display on."""
+        if job.evaluation is None:
+            return None
+        result = Result(job.id, len(job.snapshot().history), job.evaluation.accuracy)
+        if result != self.this_result:
+            self.previous_result, self.this_result = self.this_result, result
+            self.hand_over(job.model, job.data, f"This session's latest: {run_label(job.name, job.config)}")
+        return None if self.previous_result is None else result.accuracy - self.previous_result.accuracy
 
     def hand_over(self, model, ds: data.Dataset, label: str) -> None:
         """Offer `model` on the Draw page as this session's latest."""

@@ -86,6 +86,7 @@ class Training:
         self.message = ""
         self.out_of_time = False  # the last stop came from the time budget, not from a person
         self._deadline: float | None = None
+        self._target = self.config.epochs  # the epoch the current run() trains up to
         self._budget: float | None = None
         self._last_good = self.engine.get_weights()
         self._pending_lr: float | None = None
@@ -139,9 +140,9 @@ class Training:
         `max_seconds` (a server's budget; None: no limit) have passed, checked between chunks of steps."""
         self._budget = max_seconds
         self._deadline = time.perf_counter() + max_seconds if max_seconds is not None else None
-        self.out_of_time = False
-        target = epochs or self.config.epochs
-        while len(self.history) < target and self.status not in (RunState.STOPPED, RunState.DIVERGED):
+        self.out_of_time, self.message = False, ""  # a Step after a stop: the old stop no longer applies
+        self._target = epochs or self.config.epochs
+        while len(self.history) < self._target and self.status not in (RunState.STOPPED, RunState.DIVERGED):
             self.epoch()
         if self.status == RunState.RUNNING:
             self.status = RunState.COMPLETED
@@ -151,20 +152,19 @@ class Training:
         self.out_of_time = self._deadline is not None and time.perf_counter() >= self._deadline
         return self.stop_event.is_set() or self.out_of_time
 
-    def _stopped_message(self, number: int) -> str:
-        if not self.out_of_time:
-            return f"Stopped during epoch {number}; its weights were kept."
-        return (
-            f"Stopped in epoch {number}: it reached the time limit of {self._budget:g} s per training; "
-            "its weights were kept."
-        )
+    def _stopped_message(self, epoch: int, during: bool) -> str:
+        """One sentence: who stopped it (a person, or the time limit), where, and that the weights stay."""
+        by = f" by the time limit of {self._budget:g} s per training" if self.out_of_time else ""
+        if during:
+            where = f"during epoch {epoch} of {self._target}"
+        else:
+            where = f"after epoch {epoch} of {self._target}" if epoch else f"before epoch 1 of {self._target}"
+        return f"Stopped{by} {where}; the weights were kept."
 
     def epoch(self) -> EpochLog | None:
         """Train exactly one more epoch (the dashboard's Step button); None if it diverged or stopped at once."""
         if self._should_stop():
-            self.status = RunState.STOPPED
-            if self.out_of_time:
-                self.message = self._stopped_message(len(self.history) + 1)
+            self.status, self.message = RunState.STOPPED, self._stopped_message(len(self.history), during=False)
             return None
         engine = self._ensure_engine()
         self.status = RunState.RUNNING
@@ -207,7 +207,7 @@ class Training:
         )
         self.history.append(log)
         if result.stopped:
-            self.status, self.message = RunState.STOPPED, self._stopped_message(number)
+            self.status, self.message = RunState.STOPPED, self._stopped_message(number, during=True)
         if self.on_epoch:
             self.on_epoch(log)
         return log

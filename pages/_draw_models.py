@@ -28,7 +28,7 @@ def saved_runs() -> dict[str, str]:
         runs = run_store().list()
     except OSError:
         return {}
-    return {f"Saved run {r.id}: {r.config.describe()}": r.id for r in runs if r.has_model}
+    return {f"Saved run {r.id}: {r.label}": r.id for r in runs if r.has_model}
 
 
 def session_model(key: str, load):

@@ -9,13 +9,23 @@ import streamlit as st
 
 from mlp import plots
 from mlp.jobs import Job, Snapshot
+from mlp.live_status import status
 from mlp.session import Workbench, running_rate
 from mlp.states import RunState
 from pages._common import job_manager, model_download, presenting, show_evaluation
 from pages._train_form import LR_STEPS
 
 
-def live_view(wb: Workbench) -> None:
+def live_view(wb: Workbench, ticking: bool) -> None:
+    """The job's view, drawn in a fragment: `ticking` (twice a second) while the job is active, else still.
+
+    Streamlit 1.67 keeps a replaced chart or widget on screen (stale) until the run that replaced it ends
+    normally; a run ended by st.rerun() leaves them there through the next run. So at the end, a second
+    copy of the curves stayed under the new ones while the results were drawn. Now every element keeps its
+    place whatever the state (the slider and the curves have slots before they exist), the tick that finds
+    the job finished draws the end and ends normally, and the next tick only reruns the page, whose run
+    draws identical figures (memo) in the same places: nothing is replaced, nothing left over.
+    """
     job = wb.current_job()
     if job is None:
         st.info(
@@ -24,21 +34,25 @@ def live_view(wb: Workbench) -> None:
         )
         return
     snap = job.snapshot()
+    end = (job.id, len(snap.history))
+    if ticking and not snap.active and st.session_state.get("end_drawn") == end:
+        st.rerun()  # the whole page: the results
     status_line(snap, job.target_epochs)
+    tweak, chart = st.empty(), st.empty()
     if snap.state == RunState.RUNNING and not presenting():
-        lr_tweak(wb, job)
+        with tweak:
+            lr_tweak(wb, job)
     if snap.history:
         curves = memo(
             "curves",
             (job.id, len(snap.history), tuple(snap.lr_changes)),
             lambda: plots.curves(snap.history, snap.heldout, snap.lr_changes),
         )
-        st.plotly_chart(curves, width="stretch", key="curves", config={"displayModeBar": False})
+        chart.plotly_chart(curves, width="stretch", key="curves", config={"displayModeBar": False})
     if snap.pool_probabilities is not None and job.data.image_shape:
         prediction_grid(job, snap)
-    if not snap.active and st.session_state.get("shown_final") != job.id:
-        st.session_state.shown_final = job.id
-        st.rerun()  # redraw the whole page once: results, confusion matrix, weights
+    if ticking and not snap.active:
+        st.session_state.end_drawn = end
 
 
 def lr_tweak(wb: Workbench, job: Job) -> None:
@@ -67,27 +81,18 @@ def memo(name: str, key: tuple, build):
 
 
 def status_line(snap: Snapshot, epochs: int) -> None:
-    if snap.state == RunState.QUEUED:
-        st.warning(
-            f"Waiting for a free trainer: position **{snap.queue_position or 1}** in the queue "
-            f"({job_manager().max_parallel} trainings run at once on this server).",
-            icon=":material/hourglass_top:",
-        )
-    elif snap.state == RunState.RUNNING:
-        done = len(snap.history)
-        eta = f", about {snap.eta_seconds:.0f}s left" if snap.eta_seconds else ""
-        speed = f"{snap.samples_per_sec:,.0f} samples/s{eta}" if snap.samples_per_sec else "building the model…"
-        st.progress(
-            min(1.0, (done + snap.epoch_fraction) / epochs), text=f"Epoch {min(done + 1, epochs)} of {epochs} · {speed}"
-        )
-    elif snap.state == RunState.COMPLETED:
-        st.success(f"Finished {len(snap.history)} epochs in {snap.seconds:.1f}s.", icon=":material/check_circle:")
-    elif snap.state == RunState.STOPPED:
-        st.info(f"Stopped after {len(snap.history)} epoch(s). {snap.message}", icon=":material/stop_circle:")
-    elif snap.state == RunState.DIVERGED:
-        st.warning(f"**Diverged.** {snap.message}", icon=":material/warning:")
+    line = status(snap, epochs, job_manager().max_parallel)
+    if line.progress is not None:
+        st.progress(line.progress, text=line.text)
+    elif line.kind == "completed":
+        st.success(line.text, icon=":material/check_circle:")
+    elif line.kind == "stopped":
+        st.info(line.text, icon=":material/stop_circle:")
+    elif line.kind in ("waiting", "diverged"):
+        icon = ":material/hourglass_top:" if line.kind == "waiting" else ":material/warning:"
+        st.warning(line.text, icon=icon)
     else:
-        st.error(snap.message)
+        st.error(line.text)
 
 
 def prediction_grid(job: Job, snap: Snapshot) -> None:
@@ -144,10 +149,9 @@ def results(wb: Workbench, job: Job) -> None:
     ev = job.evaluation
     if ev is None:
         return
-    wb.record_result(job)
+    change = wb.record_result(job)
     st.subheader("Results on the test set")
-    previous = wb.previous_result
-    delta = f"{(ev.accuracy - previous.accuracy) * 100:+.2f} pts vs previous run" if previous else None
+    delta = f"{change * 100:+.2f} pts vs previous run" if change is not None else None
     show_evaluation(ev, job.data, job.model, delta=delta, seconds=job.snapshot().seconds)
     if job.run_id:
         model_download(job.run_id, "Download model (.keras)", f"mlp-{job.run_id}.keras")

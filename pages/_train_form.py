@@ -13,12 +13,13 @@ from mlp.config import (
     BIAS_INITIALIZERS,
     ENGINES,
     INITIALIZERS,
+    NEW_LAYER,
     NORMALIZATIONS,
     OPTIMIZERS,
     REDUCTIONS,
     ConfigError,
-    LayerSpec,
     RunConfig,
+    layers_from_rows,
 )
 from mlp.estimate import describe_seconds
 from mlp.presets import PRESETS
@@ -47,16 +48,9 @@ def config_form(wb: Workbench) -> tuple[RunConfig | None, str | None, data.Datas
     (wb.form_version) gives every widget a new key, and the widgets are rebuilt from the new config.
     """
     cfg, v = wb.config, wb.form_version
-    st.selectbox(
-        "Preset",
-        ["(custom)", *PRESETS],
-        key="preset_choice",
-        on_change=lambda: wb.use_preset(st.session_state.preset_choice),
-        help="\n\n".join(f"**{k}**: {d}" for k, (d, _) in PRESETS.items()),
-    )
     ds = dataset_choice(wb, cfg.dataset, key=f"dataset_{v}")
 
-    st.markdown("**Hidden layers** (add or delete rows)")
+    st.markdown("**Hidden layers** (click a cell and type; **+** adds a row)")
     table = st.data_editor(
         pd.DataFrame(
             [{"units": layer.units, "activation": layer.activation} for layer in cfg.layers],
@@ -67,9 +61,10 @@ def config_form(wb: Workbench) -> tuple[RunConfig | None, str | None, data.Datas
         hide_index=True,
         width="stretch",
         column_config={
-            "units": st.column_config.NumberColumn("units", step=1, required=True),
+            # not required: Streamlit would hold back a new row until it is filled, silently
+            "units": st.column_config.NumberColumn("units", step=1, default=NEW_LAYER.units),
             "activation": st.column_config.SelectboxColumn(
-                "activation", options=ACTIVATIONS, required=True, default="relu"
+                "activation", options=ACTIVATIONS, default=NEW_LAYER.activation
             ),
         },
     )
@@ -118,10 +113,7 @@ def config_form(wb: Workbench) -> tuple[RunConfig | None, str | None, data.Datas
             key=f"val_{v}",
         )
     try:
-        layers = tuple(
-            LayerSpec(_whole(row["units"], f"layer {i} units"), str(row["activation"] or "relu"))
-            for i, row in enumerate(table.to_dict("records"), 1)
-        )
+        layers = layers_from_rows(table.to_dict("records"))
         output, loss = HEADS[head]
         new = RunConfig(
             dataset=ds.name,
@@ -146,6 +138,26 @@ def config_form(wb: Workbench) -> tuple[RunConfig | None, str | None, data.Datas
         return new.validated(int(len(ds.x_train) * (1 - val)), ds.n_features, ds.n_classes), None, ds
     except ConfigError as exc:
         return None, str(exc), ds
+
+
+def preset_box(wb: Workbench) -> None:
+    """The Preset box, naming what wb.preset_label() says. Draw it after the form has read the settings
+    (into a slot above the form), or it would name the settings of the run before.
+
+    Its key follows what it shows, so a new label is a new widget: choosing the preset that edited settings
+    came from ("default (edited)" -> "default") is then a change, which reloads that preset.
+    """
+    shown = wb.preset_label()
+    options = list(PRESETS) if shown in PRESETS else [shown, *PRESETS]
+    key = f"preset_{shown}"
+    st.selectbox(
+        "Preset",
+        options,
+        index=options.index(shown),
+        key=key,
+        on_change=lambda: wb.use_preset(st.session_state[key]),
+        help="\n\n".join(f"**{k}**: {d}" for k, (d, _) in PRESETS.items()),
+    )
 
 
 def _radio(label: str, options: tuple[str, ...], value: str, labels: dict[str, str], key: str) -> str:

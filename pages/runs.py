@@ -8,6 +8,7 @@ import streamlit as st
 
 from mlp import data, plots
 from mlp.models import ModelError, load_model_bytes
+from mlp.presets import label
 from mlp.runs import RunStoreError
 from pages._common import ensure_shell, model_download, run_store, show_evaluation, workbench
 
@@ -24,32 +25,10 @@ def evaluate_run(run_id: str, dataset: str, model_mtime: float):
     return evaluate(model, ds.x_test, ds.y_test), model
 
 
-def runs_table(runs) -> pd.DataFrame:
-    return pd.DataFrame(
-        [
-            {
-                "run": run.id,
-                "status": run.state,
-                "dataset": run.config.dataset,
-                "architecture": run.config.architecture(),
-                "engine": run.config.engine,
-                "optimizer": run.config.optimizer,
-                "lr": run.config.learning_rate,
-                "epochs": len(run.history),
-                "test accuracy": run.status.get("test_accuracy"),
-                "seconds": run.status.get("seconds"),
-                "sweep": run.status.get("sweep"),
-                "yours": run.status.get("owner") == workbench().owner,
-            }
-            for run in runs
-        ]
-    )
-
-
 def open_run(run) -> None:
-    st.subheader(f"Run {run.id}")
+    st.subheader(f"Run {run.id}" + (f": {run.name}" if run.name else ""))
     st.caption(
-        f"{run.config.describe()} · {run.config.engine} engine · {run.state}"
+        f"{label(run.config)} · {run.config.engine} engine · {run.state}"
         + (f" · {run.status['message']}" if run.status.get("message") else "")
     )
     history = pd.DataFrame(run.history)
@@ -116,7 +95,7 @@ if not runs:
     st.info("No runs yet: train one on the **Train** page and it appears here.")
     st.stop()
 
-table = runs_table(runs)
+table = pd.DataFrame([run.row(workbench().owner) for run in runs])
 c1, c2, c3 = st.columns(3)
 datasets = c1.multiselect("Dataset", sorted(table["dataset"].unique()))
 states = c2.multiselect("Status", sorted(table["status"].unique()))
@@ -147,7 +126,7 @@ picked = [shown["run"][i] for i in selection.selection.rows if i < len(shown)]  
 by_id = {run.id: run for run in runs}
 if len(picked) > 1:
     st.plotly_chart(
-        plots.compare({f"{rid} ({by_id[rid].config.describe()})": by_id[rid].history for rid in picked}),
+        plots.compare({f"{rid} ({by_id[rid].label})": by_id[rid].history for rid in picked}),
         width="stretch",
         key="compare",
     )
@@ -157,7 +136,7 @@ opened = st.selectbox(
     "Open a run",
     [None, *shown["run"]],
     key="open_run",
-    format_func=lambda rid: "—" if rid is None else f"{rid} · {by_id[rid].config.describe()}",
+    format_func=lambda rid: "—" if rid is None else f"{rid} · {by_id[rid].label}",
 )
 if opened is not None:
     try:

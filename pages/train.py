@@ -8,9 +8,10 @@ from __future__ import annotations
 import streamlit as st
 
 from mlp import data, export
+from mlp.runs import MAX_NAME
 from pages._common import ensure_shell, presenting, warm_up_tensorflow, workbench
 from pages._live_view import live_view, results
-from pages._train_form import architecture, config_form, time_estimate
+from pages._train_form import architecture, config_form, preset_box, time_estimate
 
 ensure_shell()
 
@@ -22,12 +23,15 @@ if link_error:
 
 form_col, view_col = st.columns([1, 2.6] if presenting() else [1.15, 2], gap="large")
 with form_col:
+    preset_slot = st.container()  # filled once the form has read the settings
     cfg, error, ds = config_form(wb)
     if cfg is not None:
         wb.config = cfg
         st.query_params.from_dict(wb.link(st.query_params))
     else:
         st.error(error, icon=":material/error:")
+    with preset_slot:
+        preset_box(wb)
     architecture(wb.config, ds)
     time_estimate(wb, ds)
 
@@ -36,6 +40,13 @@ if job is None and (note := wb.missing_job_note(st.query_params.get("job"))):
     del st.query_params["job"]
     st.info(note, icon=":material/history:")
 with view_col:
+    wb.run_name = st.text_input(
+        "Name this run",
+        max_chars=MAX_NAME,
+        key=f"run_name_{wb.name_version}",
+        placeholder="Name this run (optional): it labels the run on the Runs page",
+        label_visibility="collapsed",
+    )
     b1, b2, b3, b4 = st.columns([1, 1, 1, 1.3])
     train = b1.button(
         "Train", key="train", type="primary", icon=":material/play_arrow:", disabled=cfg is None, width="stretch"
@@ -68,10 +79,9 @@ with view_col:
             st.query_params["job"] = press.job.id  # a refresh reattaches to it
         job = press.job
     active = job is not None and job.snapshot().active
-    if active:
-        st.fragment(lambda: live_view(wb), run_every=0.5)()
-    else:
-        live_view(wb)
+    # a fragment either way, so the view has the same place in the page before and after the end; when
+    # still, its own widgets (grid size, mistakes) redraw only the view, not the results below
+    st.fragment(lambda: live_view(wb, ticking=active), run_every=0.5 if active else None)()
 if job is not None and not job.snapshot().active:  # read again: it may have finished meanwhile
     results(wb, job)
 warm_up_tensorflow()

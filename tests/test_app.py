@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
-from apptest_helpers import button, metric, number_input, selectbox
+from apptest_helpers import button, labelled, metric, number_input, selectbox
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -70,9 +70,15 @@ def test_defaults_show_the_tutorial_network_and_the_sample_notice(monkeypatch):
     assert "bundled sample" in texts(at.info)
 
 
-def test_preset_fills_the_form():
+def test_preset_box_names_the_settings_and_fills_the_form():
     at = new_app()
-    at.selectbox[0].select("fashion-small").run()
+    assert selectbox(at, "Preset").value == "default"
+    number_input(at, "Epochs").set_value(9).run()
+    assert selectbox(at, "Preset").value == "default (edited)"
+    selectbox(at, "Preset").select("default").run()  # chosen again: its settings come back
+    assert number_input(at, "Epochs").value == 5 and selectbox(at, "Preset").value == "default"
+    selectbox(at, "Preset").select("fashion-small").run()
+    assert selectbox(at, "Preset").value == "fashion-small"
     assert at.radio[0].value == "fashion_mnist"
     assert number_input(at, "Epochs").value == 20
     params = metric(at, "Parameters")
@@ -132,6 +138,7 @@ def test_stop_when_nothing_runs():
 
 def test_train_one_epoch_then_results_grid_and_runs_page():
     at = new_app({"v": "1", "epochs": "1", "layers": "32:relu"})
+    labelled(at.text_input, "Name this run").input("first try")
     button(at, "Train").click().run()
     button(at, "Train").click().run()  # pressed twice quickly
     assert "already running" in texts(at.toast) or "Finished" in texts(at.success)
@@ -149,6 +156,7 @@ def test_train_one_epoch_then_results_grid_and_runs_page():
     assert not at.exception
     table = at.dataframe[0].value
     assert len(table) == 1 and table["status"][0] == "completed" and table["yours"][0]
+    assert table["name"][0] == "first try" and table["pixels"][0] == "unit"
 
 
 def test_presenter_mode_from_the_url():

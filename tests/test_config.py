@@ -2,8 +2,8 @@ import math
 
 import pytest
 
-from mlp.config import ConfigError, LayerSpec, RunConfig, layers_to_text
-from mlp.presets import PRESETS, preset
+from mlp.config import NEW_LAYER, ConfigError, LayerSpec, RunConfig, layers_from_rows, layers_to_text
+from mlp.presets import PRESETS, label, preset, preset_of
 
 
 def test_default_is_the_tutorial_network():
@@ -134,3 +134,29 @@ def test_from_json_garbage():
         RunConfig.from_json("{nope")
     with pytest.raises(ConfigError):
         RunConfig.from_json("[1, 2]")
+
+
+def test_preset_of_and_labels():
+    assert preset_of(RunConfig()) == "default"
+    assert preset_of(RunConfig(epochs=7)) is None
+    assert all(preset_of(config) == name for name, (_, config) in PRESETS.items())
+    assert label(preset("fashion-small")).startswith("fashion-small: fashion_mnist 784-50-10")
+    assert label(RunConfig(epochs=7)) == RunConfig(epochs=7).describe()
+
+
+def test_layer_table_rows_become_layers_or_a_message_naming_the_row():
+    rows = [{"units": 128, "activation": "relu"}, {"units": 32.0, "activation": None}]
+    assert layers_from_rows(rows) == (LayerSpec(128, "relu"), LayerSpec(32, "relu"))
+    assert layers_from_rows([]) == ()
+    for empty in (None, math.nan):
+        with pytest.raises(ConfigError, match="layer 2 units: empty; type a number from 1 to 2,048 or delete the row"):
+            layers_from_rows([rows[0], {"units": empty, "activation": "tanh"}])
+    with pytest.raises(ConfigError, match=r"layer 1 units: a whole number; got 2\.5"):
+        layers_from_rows([{"units": 2.5, "activation": "relu"}])
+    assert LayerSpec(64, "relu") == NEW_LAYER
+
+
+def test_describe_names_a_normalization_other_than_the_default():
+    assert RunConfig().describe() == "mnist 784-128-128-10 relu adam lr=0.001"
+    assert RunConfig(normalization="none").describe().endswith("lr=0.001 raw pixels")
+    assert RunConfig(normalization="zscore").describe().endswith("lr=0.001 z-score")

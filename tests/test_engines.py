@@ -78,7 +78,7 @@ def test_stop_mid_epoch_keeps_weights(engine, sample):
     training.run()
     assert training.status == "stopped"
     assert len(training.history) == 1 and fractions[-1] < 1.0
-    assert "Stopped" in training.message
+    assert training.message == "Stopped during epoch 1 of 3; the weights were kept."
     assert any(not np.array_equal(a, b) for a, b in zip(before, training.engine.get_weights()))
 
 

@@ -39,6 +39,7 @@ def test_cap_queues_jobs_in_order(small, sample, tmp_path):
     assert manager.running == 1
     assert second.snapshot().state == "queued" and second.snapshot().queue_position == 1
     assert third.snapshot().queue_position == 2
+    assert not second.snapshot().starting and not third.snapshot().starting  # the first holds the only slot
     first.stop()
     assert wait(first).state == "stopped"
     assert wait(second).state == "completed" and wait(third).state == "completed"
@@ -122,3 +123,15 @@ def test_diverged_job_cannot_be_stepped(small):
     wait(job)
     with pytest.raises(RuntimeError, match="cannot be continued"):
         job.resume(1)
+
+
+def test_a_job_with_a_free_slot_is_starting_never_waiting(small, tmp_path):
+    """It may be seen between its submission and its first epoch: then it starts at once, it does not wait."""
+    manager = JobManager(max_parallel=2, store=RunStore(tmp_path))
+    busy = manager.submit(FAST.replace(epochs=100), small)
+    job = manager.submit(FAST, small)
+    while (snap := job.snapshot()).active:
+        assert snap.state != "queued" or snap.starting
+        time.sleep(0.005)
+    busy.stop()
+    assert job.snapshot().state == "completed" and wait(busy).state == "stopped"

@@ -8,7 +8,8 @@ import pytest
 
 from mlp.config import LayerSpec, RunConfig
 from mlp.models import ModelError, load_model
-from mlp.runs import RunStore, RunStoreError
+from mlp.presets import preset
+from mlp.runs import MAX_NAME, RunStore, RunStoreError
 from mlp.states import ACTIVE, FINISHED, RunState
 
 
@@ -130,3 +131,23 @@ def test_a_status_json_of_plain_strings_still_loads_and_compares(tmp_path):
     assert run.state == RunState.COMPLETED and run.state in FINISHED and run.state not in ACTIVE
     store.set_status(run_id, RunState.STOPPED)
     assert json.loads((tmp_path / run_id / "status.json").read_text())["state"] == "stopped"
+
+
+def test_a_run_name_is_stored_cleaned_and_leads_its_label(tmp_path):
+    store = RunStore(tmp_path)
+    named = store.load(store.create(RunConfig(normalization="zscore"), owner="me", name="  lr 0.1\n no   dropout "))
+    assert named.status["name"] == named.name == "lr 0.1 no dropout"
+    assert named.label == "lr 0.1 no dropout · mnist 784-128-128-10 relu adam lr=0.001 z-score"
+    assert store.load(store.create(RunConfig(), name="x" * 100)).name == "x" * MAX_NAME
+    default = store.load(store.create(RunConfig()))
+    assert default.name == "" and default.label == "default: mnist 784-128-128-10 relu adam lr=0.001"
+
+
+def test_the_runs_table_row_tells_runs_apart(tmp_path):
+    store = RunStore(tmp_path)
+    run = store.load(store.create(preset("raw-pixels-pitfall"), owner="me", name="pitfall"))
+    row = run.row(owner="me")
+    assert row["name"] == "pitfall" and row["preset"] == "raw-pixels-pitfall" and row["pixels"] == "none"
+    assert row["yours"] and not run.row(owner="other")["yours"]
+    assert row["architecture"] == "784-128-10" and row["epochs"] == 0 and row["status"] == "queued"
+    assert store.load(store.create(RunConfig(epochs=7))).row("me")["preset"] == ""

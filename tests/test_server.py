@@ -60,7 +60,7 @@ def test_refresh_reattaches_to_the_running_training(tmp_path):
         other = AgentSession(server.url, query={"v": 1, "epochs": 100, "batch_size": 16})
         assert not other.has_text("Epoch ") and not other.has_text("Waiting for a free trainer")
         again.click("stop")
-        assert wait_for(lambda: first.refresh() and first.has_text("Stopped after"), timeout=60)
+        assert wait_for(lambda: first.refresh() and first.has_text("Stopped "), timeout=60)
     finally:
         server.stop()
 

@@ -8,8 +8,9 @@ import pytest
 
 from mlp.config import LayerSpec, RunConfig
 from mlp.jobs import JobManager
+from mlp.presets import PRESETS
 from mlp.runs import RunStore
-from mlp.session import Workbench, running_rate, same_model
+from mlp.session import Result, Workbench, running_rate, same_model
 
 FAST = RunConfig(dataset="upload:small", layers=(LayerSpec(16),), epochs=1, engine="scratch")
 
@@ -77,7 +78,9 @@ def test_train_twice_is_refused_while_active_and_the_live_rate_is_sent_once(benc
     assert not bench.change_learning_rate(job, 0.01)  # the slider keeps its value over reruns
     stop = bench.stop()
     assert stop.action == "stopping" and stop.job is job and stop.message.startswith("Stopping")
-    assert wait(job).state == "stopped"
+    snap = wait(job)
+    assert snap.state == "stopped" and snap.message.endswith("of 200; the weights were kept.")
+    assert snap.message.startswith(("Stopped during epoch", "Stopped after epoch", "Stopped before epoch 1"))
     assert running_rate(job) is None and not bench.change_learning_rate(job, 0.1)  # released: nothing to change
 
 
@@ -123,19 +126,21 @@ def test_a_refreshed_browser_reattaches_to_the_job_of_its_url(bench):
 def test_results_of_two_runs_and_the_latest_model_for_the_draw_page(bench):
     first = bench.train().job
     wait(first)
-    bench.record_result(first)
+    assert bench.record_result(first) is None  # nothing to compare with
     assert bench.previous_result is None and bench.this_result.job == first.id
     assert bench.this_result.accuracy == first.evaluation.accuracy
     latest = bench.latest_model
     assert latest.model is first.model and latest.dataset == "upload:small" and len(latest.class_names) == 10
     assert latest.label == f"This session's latest: {FAST.describe()}"
-    bench.record_result(first)  # every rerun shows the results: counted once
+    assert bench.record_result(first) is None  # every rerun shows the results: counted once
     assert bench.previous_result is None
 
     bench.config = FAST.replace(seed=1)
     second = bench.train().job
     wait(second)
-    bench.record_result(second)
+    change = bench.record_result(second)  # the first display of the second run compares already
+    assert change == pytest.approx(second.evaluation.accuracy - first.evaluation.accuracy)
+    assert bench.record_result(second) == change  # and so do the reruns after it
     assert bench.previous_result.job == first.id and bench.this_result.job == second.id
     assert bench.latest_model.model is second.model
 
@@ -170,3 +175,60 @@ def test_a_link_is_read_once_and_kept_in_step_with_the_settings(manager):
         "present": "1",
         "job": "abc",
     }
+
+
+def test_the_preset_box_names_the_preset_the_settings_equal(manager):
+    wb = Workbench(manager)
+    assert wb.preset_label() == "default"  # a fresh page
+    wb.config = wb.config.replace(epochs=7)
+    assert wb.preset_label() == "default (edited)"
+    wb.config = RunConfig()  # edited back
+    assert wb.preset_label() == "default"
+    wb.use_preset("fashion-small")
+    wb.config = wb.config.replace(learning_rate=0.1)
+    assert wb.preset_label() == "fashion-small (edited)"
+    wb.use_preset("fashion-small")  # chosen again: its settings come back
+    assert wb.preset_label() == "fashion-small" and wb.config.learning_rate == 0.01 and wb.form_version == 2
+    wb.config = RunConfig(normalization="none", layers=(LayerSpec(128),), epochs=3)  # reached by editing
+    assert wb.preset_label() == "raw-pixels-pitfall"
+    wb.config = wb.config.replace(epochs=4)
+    assert wb.preset_label() == "raw-pixels-pitfall (edited)"
+
+
+def test_a_link_names_its_preset_or_none(manager):
+    linked = Workbench(manager)
+    linked.read_link({"v": "1", "epochs": "7"})
+    assert linked.preset_label() == "(custom)"
+    linked.config = RunConfig()
+    assert linked.preset_label() == "default"
+    preset_link = Workbench(manager)
+    preset_link.read_link(PRESETS["fashion-small"][1].to_query())
+    assert preset_link.preset_label() == "fashion-small"
+
+
+def test_a_step_is_compared_with_the_result_before_it(bench):
+    job = bench.step().job
+    wait(job)
+    bench.record_result(job)
+    before = bench.this_result
+    assert before.epochs == 1
+    assert bench.step().action == "resumed"
+    wait(job)
+    change = bench.record_result(job)
+    assert bench.previous_result == before and bench.this_result == Result(job.id, 2, job.evaluation.accuracy)
+    assert change == pytest.approx(job.evaluation.accuracy - before.accuracy)
+    assert bench.latest_model.model is job.model  # the stepped model, not the one before the Step
+
+
+def test_a_name_goes_to_the_next_run_only(bench):
+    bench.run_name = "small net"
+    first = bench.train().job
+    assert first.name == "small net" and bench.run_name == "" and bench.name_version == 1
+    wait(first)
+    assert bench.manager.store.load(first.run_id).name == "small net"
+    bench.record_result(first)
+    assert bench.latest_model.label == f"This session's latest: small net · {FAST.describe()}"
+    second = bench.train().job  # no name given: none, and the name box is not renewed
+    assert second.name == "" and bench.name_version == 1
+    wait(second)
+    assert bench.manager.store.load(second.run_id).status["name"] == ""

@@ -43,7 +43,7 @@ def test_live_learning_rate_change_is_marked(page, app_url, screenshots):
     )
     page.screenshot(path=screenshots / "train_lr_change.png")
     page.get_by_role("button", name="Stop").click()
-    page.get_by_text(re.compile("Stopped after")).wait_for(timeout=60_000)
+    page.get_by_text(re.compile("Stopped (during|after) epoch")).wait_for(timeout=60_000)
 
 
 def test_runs_page_overlays_selected_runs(page, app_url, screenshots):
