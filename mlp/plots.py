@@ -20,34 +20,47 @@ def _layout(fig: go.Figure, height: int, **extra) -> go.Figure:
     return fig
 
 
-def curves(history: Sequence[dict], heldout: str = "validation", lr_changes: Sequence[int] = ()) -> go.Figure:
-    """Loss and accuracy per epoch, train and held-out, side by side.
+def curves(
+    history: Sequence[dict],
+    heldout: str = "validation",
+    lr_changes: Sequence[int] = (),
+    initial: dict | None = None,
+    points: Sequence[dict] = (),
+    epochs: int | None = None,
+) -> go.Figure:
+    """Loss and accuracy, train and held-out, side by side, from epoch 0 (the untrained network).
 
-    history: EpochLog dicts; lr_changes: epochs after which the learning rate was changed (dotted lines).
+    history: EpochLog dicts; initial: epoch 0's; points: within-epoch running means of the training
+    batches ({"epoch": 2.3, "loss", "accuracy"}), drawn into the train line so even a short epoch shows
+    a curve (markers only at whole epochs); lr_changes: epochs after which the learning rate was changed
+    (dotted lines); epochs: the planned number, fixing the x axis (an empty frame before the first point).
     """
     fig = make_subplots(rows=1, cols=2, subplot_titles=("Loss", "Accuracy"), horizontal_spacing=0.08)
-    epochs = [h["epoch"] for h in history]
+    ends = ([initial] if initial else []) + list(history)
+    line = sorted([*ends, *points], key=lambda h: h["epoch"])
+    whole = [float(h["epoch"]).is_integer() for h in line]
     for col, key in ((1, "loss"), (2, "accuracy")):
         fig.add_trace(
             go.Scatter(
-                x=epochs,
-                y=[h[key] for h in history],
-                name=f"train {key}",
+                x=[h["epoch"] for h in line],
+                y=[h[key] for h in line],
+                name="train",
                 mode="lines+markers",
                 line=dict(color=TRAIN, width=3),
+                marker=dict(size=[8 if w else 0 for w in whole]),
                 legendgroup="train",
                 showlegend=col == 1,
             ),
             row=1,
             col=col,
         )
-        held = [h.get(f"val_{key}") for h in history]
+        held = [h.get(f"val_{key}") for h in ends]
         if any(v is not None for v in held):
             fig.add_trace(
                 go.Scatter(
-                    x=epochs,
+                    x=[h["epoch"] for h in ends],
                     y=held,
-                    name=f"{heldout} {key}",
+                    name=heldout,
                     mode="lines+markers",
                     line=dict(color=HELDOUT, width=3, dash="dash"),
                     legendgroup="held",
@@ -58,10 +71,9 @@ def curves(history: Sequence[dict], heldout: str = "validation", lr_changes: Seq
             )
         for epoch in lr_changes:
             fig.add_vline(x=epoch + 0.5, line=dict(color="#64748b", dash="dot"), row=1, col=col)
-    fig.update_xaxes(title_text="epoch", dtick=1 if len(epochs) <= 20 else None, rangemode="tozero")
-    fig.update_yaxes(tickformat=".0%", row=1, col=2)
-    names = {"train": "train", "held": heldout}
-    fig.for_each_trace(lambda t: t.update(name=f"{names[t.legendgroup]}"))
+    last = max([epochs or 0, *(h["epoch"] for h in line)], default=1) or 1
+    fig.update_xaxes(title_text="epoch", dtick=1 if last <= 20 else None, range=[-0.1, last + 0.1])
+    fig.update_yaxes(tickformat=".0%", range=[0, 1.02], row=1, col=2)
     fig = _layout(fig, 360, legend=dict(orientation="h", y=1.2, x=1, xanchor="right"))
     fig.update_layout(margin=dict(l=10, r=10, t=70, b=10))
     return fig

@@ -106,6 +106,7 @@ class Workbench:
         self._link_read = False
         self._upload_id: str | None = None
         self._lr_sent: tuple[str, float] | None = None
+        self.pace = 0.0  # presenter mode: the shortest an epoch may take, seconds (0: full speed)
 
     # --- settings ----------------------------------------------------------------------------
     @property
@@ -247,6 +248,14 @@ class Workbench:
         job.set_learning_rate(value)
         return True
 
+    def set_pace(self, seconds: float) -> None:
+        """Slow trainings down to at least `seconds` per epoch (a class follows a slow one), the running one
+        included; the results do not change, only when they appear."""
+        self.pace = max(0.0, float(seconds))
+        job = self.current_job()
+        if job is not None:
+            job.set_pace(self.pace)
+
     def _submit(self, epochs: int | None = None) -> Outcome:
         config = self.config
         job = self.manager.submit(
@@ -255,6 +264,7 @@ class Workbench:
             owner=self.owner,
             pool_seed=config.seed,
             epochs=epochs,
+            pace=self.pace,
             name=self.run_name,
         )
         self.job_id = job.id

@@ -29,9 +29,12 @@ def live_view(wb: Workbench, ticking: bool) -> None:
     job = wb.current_job()
     if job is None:
         st.info(
-            "Choose a preset or edit the network, then press **Train**. The curves gain a point every "
-            "epoch and the grid below turns from red to green as the network learns."
+            "Choose a preset or edit the network, then press **Train**. The curves start at epoch 0, the "
+            "untrained network, and the grid below turns from red to green as the network learns."
         )
+        # an empty frame now: the chart library loads with the page, so the first run is live from its first point
+        empty = memo("curves", ("empty", wb.config.epochs), lambda: plots.curves([], epochs=wb.config.epochs))
+        st.plotly_chart(empty, width="stretch", key="curves", config={"displayModeBar": False})
         return
     snap = job.snapshot()
     end = (job.id, len(snap.history))
@@ -42,11 +45,13 @@ def live_view(wb: Workbench, ticking: bool) -> None:
     if snap.state == RunState.RUNNING and not presenting():
         with tweak:
             lr_tweak(wb, job)
-    if snap.history:
+    if snap.history or snap.initial or snap.points:
         curves = memo(
             "curves",
-            (job.id, len(snap.history), tuple(snap.lr_changes)),
-            lambda: plots.curves(snap.history, snap.heldout, snap.lr_changes),
+            (job.id, len(snap.history), len(snap.points), snap.initial is not None, tuple(snap.lr_changes)),
+            lambda: plots.curves(
+                snap.history, snap.heldout, snap.lr_changes, snap.initial, snap.points, job.target_epochs
+            ),
         )
         chart.plotly_chart(curves, width="stretch", key="curves", config={"displayModeBar": False})
     if snap.pool_probabilities is not None and job.data.image_shape:
@@ -113,7 +118,7 @@ def prediction_grid(job: Job, snap: Snapshot) -> None:
     if not len(shown):
         st.success("No mistakes among these test images.")
         return
-    epoch = len(snap.history)
+    epoch = snap.grid_epoch  # refreshed within epochs too (every 0.5 s at most)
     grid = memo(
         "grid",
         (job.id, epoch, tuple(shown)),

@@ -14,6 +14,7 @@ from pages._live_view import live_view, results
 from pages._train_form import architecture, config_form, preset_box, time_estimate
 
 ensure_shell()
+PACES = [0.0, 2.0, 5.0, 10.0]
 
 wb = workbench()
 link_error = wb.read_link(st.query_params)
@@ -71,6 +72,16 @@ with view_col:
             key="export",
             help="A plain Keras script that reproduces these settings",
         )
+    if presenting():
+        pace = st.select_slider(
+            "Pace for the class",
+            PACES,
+            value=wb.pace if wb.pace in PACES else 0.0,
+            format_func=lambda p: "full speed" if not p else f"at least {p:g} s per epoch",
+            help="Slows a fast training down so everyone can follow; the results stay the same.",
+        )
+        if pace != wb.pace:
+            wb.set_pace(pace)
     press = wb.train() if train else wb.step() if step else wb.stop() if stop else None
     if press is not None:
         if press.message:

@@ -73,3 +73,19 @@ def test_a_job_shows_epoch_zero_points_within_epochs_and_a_refreshed_grid(sample
     assert len(xs) >= 10 and xs == sorted(xs) and all(x % 1 for x in xs)
     assert {int(x) for x in xs} == {0, 1}  # points inside both epochs
     assert all(h["seconds"] >= 1.4 for h in snap.history)  # the pace held
+
+
+def test_the_presenters_pace_reaches_the_running_job_and_the_next(small):
+    from mlp.jobs import JobManager
+    from mlp.session import Workbench
+
+    wb = Workbench(JobManager(max_parallel=1))
+    wb.config = NET.replace(engine="scratch", epochs=30)
+    job = wb.train().job
+    wb.set_pace(2.0)
+    assert job.pace_seconds == 2.0
+    wb.stop()
+    while job.snapshot().active:
+        time.sleep(0.05)
+    assert wb.train().job.pace_seconds == 2.0
+    wb.stop()

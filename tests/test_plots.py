@@ -63,3 +63,19 @@ def test_compare_overlays_runs_preferring_heldout():
     assert list(fig.data[1].y) == [0.85, 0.9]  # held-out accuracy of A
     assert list(fig.data[3].y) == [0.7, 0.9]  # B has no held-out curve: train accuracy
     assert fig.data[0].line.color != fig.data[2].line.color
+
+
+def test_curves_start_at_epoch_zero_with_points_within_epochs():
+    initial = {**HISTORY[0], "epoch": 0, "loss": 2.3, "accuracy": 0.1, "val_loss": 2.3, "val_accuracy": 0.1}
+    points = [{"epoch": 0.5, "loss": 1.0, "accuracy": 0.6}, {"epoch": 1.5, "loss": 0.4, "accuracy": 0.85}]
+    fig = plots.curves(HISTORY, "test", initial=initial, points=points, epochs=5)
+    train_loss = fig.data[0]
+    assert list(train_loss.x)[:3] == [0, 0.5, 1] and train_loss.y[0] == 2.3
+    assert [s > 0 for s in train_loss.marker.size][:3] == [True, False, True]  # markers at whole epochs only
+    assert list(fig.data[1].x)[0] == 0  # held-out from epoch 0 too
+    assert fig.layout.xaxis.range[1] >= 5
+
+
+def test_an_empty_frame_before_the_first_point():
+    fig = plots.curves([], epochs=8)
+    assert all(len(t.x) == 0 for t in fig.data) and fig.layout.xaxis.range[1] >= 8
