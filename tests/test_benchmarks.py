@@ -81,3 +81,13 @@ def test_bench_soak_server_quick():
     result = run_quick("bench_soak.py", "--mode", "server", timeout=300)
     assert result["benchmark"] == "soak" and result["mode"] == "server" and result["sessions"] == 4
     assert result["errors"] == 0 and len(result["rss_curve_mb"]) == result["trainings"] == 14
+
+
+@pytest.mark.browser
+def test_bench_live_quick():
+    result = run_quick("bench_live.py", timeout=300)
+    assert result["benchmark"] == "live"
+    for run in ("cold", "warm"):
+        marks = result[run]
+        assert marks["first_point"] <= marks["epoch1_shown"] <= marks["finished"]  # epoch 0 comes first
+        assert "first_grid" in marks
