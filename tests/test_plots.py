@@ -72,7 +72,7 @@ def test_curves_start_at_epoch_zero_with_points_within_epochs():
     train_loss = fig.data[0]
     assert list(train_loss.x)[:3] == [0, 0.5, 1] and train_loss.y[0] == 2.3
     assert [s > 0 for s in train_loss.marker.size][:3] == [True, False, True]  # markers at whole epochs only
-    assert list(fig.data[1].x)[0] == 0  # held-out from epoch 0 too
+    assert fig.data[1].x[0] == 0  # held-out from epoch 0 too
     assert fig.layout.xaxis.range[1] >= 5
 
 
