@@ -15,8 +15,8 @@ from .mathutil import ceil_div
 
 # seconds per step, and seconds per (sample x parameter), per engine; measured with
 # `python -m benchmarks.bench_estimate` on the 2-core machine kind (full MNIST)
-STEP_SECONDS = {"keras": 1.0e-4, "scratch": 1.2e-4}
-SAMPLE_PARAM_SECONDS = {"keras": 9.0e-11, "scratch": 6.5e-11}
+STEP_SECONDS = {"keras": 4.8e-4, "scratch": 2.8e-4}
+SAMPLE_PARAM_SECONDS = {"keras": 5.0e-11, "scratch": 4.2e-11}
 START_SECONDS = {"keras": 1.5, "scratch": 1.0}  # building and compiling the model, once per training
 HELDOUT_FRACTION = 0.05  # measuring the held-out set, relative to an epoch's arithmetic
 
