@@ -1,7 +1,8 @@
 import numpy as np
 
 from mlp import plots
-from mlp.plots import RIGHT, WRONG
+from mlp.captions import CHAR_EM, caption, short_label
+from mlp.plots import NEUTRAL, RIGHT, WRONG
 
 HISTORY = [
     {"epoch": 1, "loss": 0.9, "accuracy": 0.7, "val_loss": 0.5, "val_accuracy": 0.85},
@@ -22,28 +23,135 @@ def test_curves_without_validation():
     assert len(plots.curves(hist).data) == 2
 
 
-def test_grid_colours_right_green_and_wrong_red():
+FASHION = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+
+
+def luminance(hex_colour: str) -> float:
+    """WCAG relative luminance: the grey a colour turns into."""
+    rgb = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def captions(fig) -> list[str]:
+    return [a.text.removeprefix("<b>").removesuffix("</b>") for a in fig.layout.annotations]
+
+
+def test_grid_marks_right_and_wrong_by_colour_mark_and_frame():
     images = np.random.default_rng(0).integers(0, 255, (6, 784))
     pred, truth = [1, 2, 3, 4, 5, 6], [1, 2, 0, 4, 0, 6]
     fig = plots.grid(images, pred, truth, [str(i) for i in range(10)], cols=3)
-    colors = [s.line.color for s in fig.layout.shapes]
-    assert colors == [RIGHT, RIGHT, WRONG, RIGHT, WRONG, RIGHT]
-    texts = [a.text for a in fig.layout.annotations]
-    assert texts[2] == "<b>3 / 0</b>" and fig.layout.annotations[2].font.color == WRONG
+    frames = fig.layout.shapes
+    assert [s.line.color for s in frames] == [RIGHT, RIGHT, WRONG, RIGHT, WRONG, RIGHT]
+    assert captions(fig) == ["✓ 1", "✓ 2", "✗ 3 / 0", "✓ 4", "✗ 5 / 0", "✓ 6"]
+    assert fig.layout.annotations[2].font.color == WRONG
+    right, wrong = frames[0].line, frames[2].line
+    assert (right.dash, wrong.dash) == ("solid", "dash")  # not by colour alone
     z = np.asarray(fig.data[0].z, dtype=float)
     assert z.shape[0] > 2 * 28 and np.isnan(z).any()  # two rows of tiles with gaps
 
 
-def test_grid_uses_class_names():
-    names = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
-    fig = plots.grid(np.zeros((1, 784)), [9], [7], names, cols=1)
-    assert fig.layout.annotations[0].text == "<b>Ankle boot / Sneaker</b>"
+def test_right_and_wrong_colours_differ_in_grey():
+    """In greyscale (or to a colour-blind eye) the two must still differ: a luminance contrast of 2:1,
+    and both readable as text on white (4.5:1)."""
+    light, dark = sorted([luminance(RIGHT), luminance(WRONG)], reverse=True)
+    assert (light + 0.05) / (dark + 0.05) >= 1.9
+    assert all(1.05 / (luminance(c) + 0.05) >= 4.5 for c in (RIGHT, WRONG))
+    assert abs(luminance("#15803d") - luminance("#dc2626")) < 0.01  # why: the old green and red were one grey
 
 
-def test_probabilities_highlight():
+def test_grid_hover_names_each_tile_in_full():
+    fig = plots.grid(np.zeros((2, 784)), [9, 7], [7, 7], FASHION, cols=2)
+    hover = fig.data[1]
+    assert list(hover.hovertext) == ["✗ Ankle boot / Sneaker", "✓ Sneaker / Sneaker"]
+    assert hover.marker.color == "rgba(0,0,0,0)" and fig.data[0].hoverinfo == "skip"
+
+
+def test_short_label_rule():
+    assert short_label("Sneaker", 7) == "Sneaker"
+    assert short_label("T-shirt/top", 9) == "T-shirt"  # the part before the slash
+    assert short_label("Ankle boot", 8) == "Boot"  # the last word: the noun
+    assert short_label("ankle boot", 8) == "boot"
+    assert short_label("Pullover", 6) == "Pullo…"
+    assert short_label("Ankle boot", 3) == "Bo…"
+    assert short_label("Dress", 1) == "D"
+
+
+def test_caption_drops_the_truth_before_cutting_both_names_short():
+    assert caption("Sandal", "Sandal", 7) == "✓ Sand…"
+    assert caption("3", "8", 7) == "✗ 3 / 8"
+    assert caption("Sandal", "Sneaker", 19) == "✗ Sandal / Sneaker"
+    assert caption("Sandal", "Sneaker", 15) == "✗ Sand… / Snea…"
+    assert caption("Bag", "Sneaker", 14) == "✗ Bag / Sneak…"  # the short name leaves its room to the other
+    assert caption("Sandal", "Sneaker", 12) == "✗ Sandal"  # "✗ San… / Sne…" says less than the image
+    assert caption("T-shirt/top", "Ankle boot", 16) == "✗ T-shirt / Boot"
+
+
+def test_fashion_captions_fit_their_tiles_at_any_grid_size():
+    rng = np.random.default_rng(1)
+    for cols, width, scale in [(3, 450, 1.0), (5, 450, 1.0), (8, 520, 1.0), (10, 520, 1.0), (8, 560, 1.5)]:
+        n = cols * cols
+        pred, truth = rng.integers(0, 10, n), rng.integers(0, 10, n)
+        fig = plots.grid(np.zeros((n, 784)), pred, truth, FASHION, cols=cols, width=width, scale=scale)
+        font = fig.layout.annotations[0].font.size
+        tile_px = width / cols
+        assert 10 * scale <= font <= 16 * scale
+        assert all(len(c) * CHAR_EM * font <= tile_px for c in captions(fig)), (cols, captions(fig))
+
+
+def test_caption_font_shrinks_with_columns_and_grows_with_scale():
+    def font(cols: int, scale: float = 1.0) -> float:
+        fig = plots.grid(np.zeros((cols, 784)), [3] * cols, [8] * cols, "0123456789", cols, width=450, scale=scale)
+        return fig.layout.annotations[0].font.size
+
+    assert font(10) < font(4)
+    assert font(10, scale=1.5) > font(10)
+
+
+def test_grid_fits_a_box_in_presenter_mode():
+    fig = plots.grid(np.zeros((64, 784)), [1] * 64, [1] * 64, FASHION, cols=8, width=560, height=700, scale=1.5)
+    assert 600 <= fig.layout.height <= 700  # all 8 rows on one 1080p screen, as tall as the box allows
+    small = plots.grid(np.zeros((64, 784)), [1] * 64, [1] * 64, FASHION, cols=8, width=560)
+    big = plots.grid(np.zeros((64, 784)), [1] * 64, [1] * 64, FASHION, cols=8, width=560, scale=1.5)
+    assert big.layout.shapes[0].line.width > small.layout.shapes[0].line.width
+    assert big.layout.annotations[0].font.size > small.layout.annotations[0].font.size
+
+
+def test_examples_named_to_fit_with_full_names_on_hover():
+    fig = plots.examples(np.zeros((10, 784)), FASHION, cols=5, width=290)
+    names = captions(fig)
+    assert names[0] == "T-shirt" and names[-1] == "Boot" and names[2] == "Pullover"
+    font = fig.layout.annotations[0].font.size
+    assert all(len(n) * CHAR_EM * font <= 290 / 5 for n in names)
+    assert list(fig.data[1].hovertext) == FASHION
+
+
+def test_probabilities_mark_the_truth_and_a_wrong_guess():
     fig = plots.probabilities([0.1, 0.7, 0.2], ["a", "b", "c"], truth=2)
-    assert list(fig.data[0].marker.color) == ["#94a3b8", WRONG, "#f59e0b"]
-    assert list(fig.data[0].text) == ["10%", "70%", "20%"]
+    bars = fig.data[0]
+    assert list(bars.marker.color) == [NEUTRAL, WRONG, RIGHT]
+    assert list(bars.text) == ["10%", "✗ 70%", "✓ 20%"]
+    assert list(bars.marker.pattern.shape) == ["", "/", ""]  # hatched: wrong without colour
+    right = plots.probabilities([0.1, 0.7, 0.2], ["a", "b", "c"], truth=1).data[0]
+    assert list(right.text) == ["10%", "✓ 70%", "20%"] and list(right.marker.pattern.shape) == ["", "", ""]
+    unknown = plots.probabilities([0.1, 0.7, 0.2], ["a", "b", "c"]).data[0]
+    assert list(unknown.text) == ["10%", "70%", "20%"]
+
+
+def test_scale_enlarges_fonts_lines_and_heights():
+    small, big = plots.curves(HISTORY), plots.curves(HISTORY, scale=1.5, height=540)
+    assert big.layout.font.size == 1.5 * small.layout.font.size
+    assert big.data[0].line.width == 1.5 * small.data[0].line.width
+    assert big.layout.height == 540
+    assert (
+        plots.confusion(np.eye(2), ["x", "y"], scale=1.5).layout.height > plots.confusion(np.eye(2), "xy").layout.height
+    )
+
+
+def test_stacked_curves_put_accuracy_under_loss():
+    fig = plots.curves(HISTORY, stacked=True)
+    assert fig.data[0].xaxis == "x" and fig.data[2].xaxis == "x2"
+    assert fig.layout.yaxis2.domain[1] < fig.layout.yaxis.domain[0]
 
 
 def test_confusion_per_class_and_weights():
