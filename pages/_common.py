@@ -67,8 +67,16 @@ def workbench() -> Workbench:
     return st.session_state.workbench
 
 
+PRESENTER_SCALE = 1.5  # charts' fonts, lines and markers on a projector
+
+
 def presenting() -> bool:
     return bool(st.session_state.get("present"))
+
+
+def chart_scale() -> float:
+    """The figures' `scale`: larger in presenter mode, where the charts are read from the back of the room."""
+    return PRESENTER_SCALE if presenting() else 1.0
 
 
 def presenter_toggle() -> None:
@@ -111,29 +119,31 @@ def show_evaluation(ev, ds, model, key: str = "", delta: str | None = None, seco
 
 def _analysis(ev, ds, model, key: str) -> None:
     """Confusion matrix, per-class accuracy, most-confident mistakes and first-layer weights."""
+    scale = chart_scale()
     left, right = st.columns(2)
     with left:
         st.markdown("**Confusion matrix**")
-        st.plotly_chart(plots.confusion(ev.confusion(), ds.class_names), width="stretch", key=f"{key}confusion")
+        st.plotly_chart(plots.confusion(ev.confusion(), ds.class_names, scale), width="stretch", key=f"{key}confusion")
     with right:
         st.markdown("**Accuracy per class**")
         st.plotly_chart(
-            plots.per_class(ev.per_class_accuracy(), ds.class_names), width="stretch", key=f"{key}per_class"
+            plots.per_class(ev.per_class_accuracy(), ds.class_names, scale), width="stretch", key=f"{key}per_class"
         )
     if not ds.image_shape:
         return
     mistakes = ev.confident_mistakes(10)
     if len(mistakes):
-        st.markdown("**Most confident mistakes** (prediction / truth)")
+        st.markdown("**Most confident mistakes** (✗ prediction / truth; hover for the full names)")
         st.plotly_chart(
             plots.grid(
                 ds.x_test[mistakes],
                 ev.predictions[mistakes],
                 ev.labels[mistakes],
                 ds.class_names,
-                cols=len(mistakes),
+                cols=5,
                 image_shape=ds.image_shape,
-                size=120,
+                width=700 * scale,  # two rows of five: room for both names
+                scale=scale,
             ),
             width="stretch",
             key=f"{key}mistakes",
@@ -142,7 +152,7 @@ def _analysis(ev, ds, model, key: str) -> None:
     kernel = model.get_weights()[0]
     st.markdown("**What the first layer looks for**: the weights of 8 units, as images (red +, blue −)")
     st.plotly_chart(
-        plots.weights(kernel, list(range(min(8, kernel.shape[1]))), ds.image_shape),
+        plots.weights(kernel, list(range(min(8, kernel.shape[1]))), ds.image_shape, scale),
         width="stretch",
         key=f"{key}weights",
     )

@@ -12,8 +12,12 @@ from mlp.jobs import Job, Snapshot
 from mlp.live_status import status
 from mlp.session import Workbench, running_rate
 from mlp.states import RunState
-from pages._common import job_manager, model_download, presenting, show_evaluation
+from pages._common import chart_scale, job_manager, model_download, presenting, show_evaluation
 from pages._train_form import LR_STEPS
+
+CURVES_HEIGHT = 280  # px: low enough that the grid under the curves starts on a 1366x768 screen
+GRID_WIDTH = 520  # px the grid may take under the curves: the view column at 1366x768
+PRESENTER_BOX = (560, 690)  # px for the grid, and the curves beside it, below the progress bar at 1920x1080
 
 
 def live_view(wb: Workbench, ticking: bool) -> None:
@@ -30,34 +34,55 @@ def live_view(wb: Workbench, ticking: bool) -> None:
     if job is None:
         st.info(
             "Choose a preset or edit the network, then press **Train**. The curves start at epoch 0, the "
-            "untrained network, and the grid below turns from red to green as the network learns."
+            "untrained network, and the test images in the grid turn from ✗ to ✓ as the network learns."
         )
         # an empty frame now: the chart library loads with the page, so the first run is live from its first point
-        empty = memo("curves", ("empty", wb.config.epochs), lambda: plots.curves([], epochs=wb.config.epochs))
-        st.plotly_chart(empty, width="stretch", key="curves", config={"displayModeBar": False})
+        curves_box, _ = boxes()
+        curves_chart(curves_box, ("empty", wb.config.epochs), history=[], epochs=wb.config.epochs)
         return
     snap = job.snapshot()
     end = (job.id, len(snap.history))
     if ticking and not snap.active and st.session_state.get("end_drawn") == end:
         st.rerun()  # the whole page: the results
     status_line(snap, job.target_epochs)
-    tweak, chart = st.empty(), st.empty()
+    tweak = st.empty()
+    curves_box, grid_box = boxes()
+    chart = curves_box.empty()
     if snap.state == RunState.RUNNING and not presenting():
         with tweak:
             lr_tweak(wb, job)
     if snap.history or snap.initial or snap.points:
-        curves = memo(
-            "curves",
+        curves_chart(
+            chart,
             (job.id, len(snap.history), len(snap.points), snap.initial is not None, tuple(snap.lr_changes)),
-            lambda: plots.curves(
-                snap.history, snap.heldout, snap.lr_changes, snap.initial, snap.points, job.target_epochs
-            ),
+            history=snap.history,
+            heldout=snap.heldout,
+            lr_changes=snap.lr_changes,
+            initial=snap.initial,
+            points=snap.points,
+            epochs=job.target_epochs,
         )
-        chart.plotly_chart(curves, width="stretch", key="curves", config={"displayModeBar": False})
     if snap.pool_probabilities is not None and job.data.image_shape:
-        prediction_grid(job, snap)
+        prediction_grid(job, snap, grid_box)
     if ticking and not snap.active:
         st.session_state.end_drawn = end
+
+
+def boxes() -> tuple:
+    """Where the curves and the grid go. Presenter mode: side by side, so that a whole 8x8 grid fits on a
+    1080p screen with the curves (the controls under both). Otherwise the grid under shorter curves, so that
+    it starts on a laptop screen."""
+    if presenting():
+        return tuple(st.columns([1, 1.5], gap="medium"))
+    return st.container(), st.container()
+
+
+def curves_chart(where, key: tuple, **data) -> None:
+    """The curves (plots.curves of `data`) in `where`, sized for the layout of boxes()."""
+    scale, stacked = chart_scale(), presenting()
+    height = PRESENTER_BOX[1] if stacked else CURVES_HEIGHT
+    curves = memo("curves", (*key, scale), lambda: plots.curves(**data, scale=scale, height=height, stacked=stacked))
+    where.plotly_chart(curves, width="stretch", key="curves", config={"displayModeBar": False})
 
 
 def lr_tweak(wb: Workbench, job: Job) -> None:
@@ -100,11 +125,13 @@ def status_line(snap: Snapshot, epochs: int) -> None:
         st.error(line.text)
 
 
-def prediction_grid(job: Job, snap: Snapshot) -> None:
+def prediction_grid(job: Job, snap: Snapshot, where) -> None:
+    """The grid of test images (into `where`), its controls under it, then one image's probabilities."""
     ds = job.data
     probs = snap.pool_probabilities
     predicted = probs.argmax(axis=1)
     truth = ds.y_test[job.pool]
+    scale = chart_scale()
     default_size = 8 if presenting() else 5
     c1, c2, c3 = st.columns([2, 1.3, 1.3])
     size = c1.slider("Grid size", 3, 10, st.session_state.get("grid_size", default_size), key="grid_size")
@@ -116,12 +143,13 @@ def prediction_grid(job: Job, snap: Snapshot) -> None:
         order = order[predicted[order] != truth[order]]
     shown = order[: size * size]
     if not len(shown):
-        st.success("No mistakes among these test images.")
+        where.success("No mistakes among these test images.")
         return
     epoch = snap.grid_epoch  # refreshed within epochs too (every 0.5 s at most)
+    width, height = PRESENTER_BOX if presenting() else (GRID_WIDTH, None)
     grid = memo(
         "grid",
-        (job.id, epoch, tuple(shown)),
+        (job.id, epoch, tuple(shown), scale),
         lambda: plots.grid(
             ds.x_test[job.pool[shown]],
             predicted[shown],
@@ -129,10 +157,13 @@ def prediction_grid(job: Job, snap: Snapshot) -> None:
             ds.class_names,
             cols=size,
             image_shape=ds.image_shape,
-            size=110 if size <= 6 else 80,
+            width=min(width, size * 90 * scale),
+            height=height,
+            scale=scale,
         ),
     )
-    st.plotly_chart(grid, width="stretch", key="grid", config={"displayModeBar": False})
+    where.plotly_chart(grid, width="stretch", key="grid", config={"displayModeBar": False})
+    where.caption("✓ right · ✗ wrong: the network's guess / the true class. Hover over an image for the full names.")
     pick = st.selectbox(
         "Show the probabilities of image",
         range(len(shown)),
@@ -143,8 +174,8 @@ def prediction_grid(job: Job, snap: Snapshot) -> None:
     )
     bars = memo(
         "probs",
-        (job.id, epoch, int(shown[pick])),
-        lambda: plots.probabilities(probs[shown[pick]], ds.class_names, int(truth[shown[pick]])),
+        (job.id, epoch, int(shown[pick]), scale),
+        lambda: plots.probabilities(probs[shown[pick]], ds.class_names, int(truth[shown[pick]]), scale),
     )
     st.plotly_chart(bars, width="stretch", key="probs", config={"displayModeBar": False})
 

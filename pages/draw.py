@@ -7,19 +7,19 @@ import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 from mlp import drawing, plots
-from pages._common import ensure_shell
+from pages._common import chart_scale, ensure_shell, presenting
 from pages._draw_models import choose_model
 
 ensure_shell()
 
-CANVAS = 280  # canvas side in px
+CANVAS, PRESENTER_CANVAS = 280, 420  # canvas side in px; mlp.drawing reads any size
 STYLE = """<style>
 .st-key-draw_prediction [data-testid="stMetricValue"] {
   font-size: 6rem !important; line-height: 1.05; font-weight: 700;
 }
 .st-key-draw_prediction_long [data-testid="stMetricValue"] { font-size: 3.2rem !important; font-weight: 700; }
 [class*="st-key-draw_prediction"] [data-testid="stMetricLabel"] p { font-size: 1.1rem; }
-.st-key-draw_seen img { image-rendering: pixelated; max-width: 280px; outline: 1px solid #94a3b8; }
+.st-key-draw_seen img { image-rendering: pixelated; outline: 1px solid #94a3b8; }
 </style>"""
 
 
@@ -42,7 +42,9 @@ def clear_canvas() -> None:
 
 
 # --- the page ----------------------------------------------------------------------------------
+side = PRESENTER_CANVAS if presenting() else CANVAS
 st.markdown(STYLE, unsafe_allow_html=True)
+st.markdown(f"<style>.st-key-draw_seen img {{ max-width: {side}px; }}</style>", unsafe_allow_html=True)
 st.title("Draw a digit")
 st.caption(
     "Draw with the mouse (or a finger) in the black box. The network sees the small 28×28 image: "
@@ -62,15 +64,15 @@ left, middle, right = st.columns([3.3, 2.5, 4.2], gap="medium")
 with left:
     st.markdown("**Your drawing**")
     canvas = st_canvas(
-        stroke_width=20,
+        stroke_width=round(20 * side / CANVAS),  # the same stroke relative to the box: the same digit
         stroke_color="#FFFFFF",
         background_color="#000000",
-        height=CANVAS,
-        width=CANVAS,
+        height=side,
+        width=side,
         drawing_mode="freedraw",
         update_streamlit=True,
         return_image_data=True,
-        key=f"canvas_{st.session_state.get('draw_canvas', 0)}",
+        key=f"canvas_{st.session_state.get('draw_canvas', 0)}_{side}",
     )
     st.button("Clear the canvas", icon=":material/ink_eraser:", on_click=clear_canvas)
 
@@ -113,7 +115,7 @@ with right:
             name = class_names[top]  # a digit in huge type; "Ankle boot" smaller, so that it fits
             with st.container(key="draw_prediction" if len(name) <= 2 else "draw_prediction_long"):
                 st.metric("The network says", name, f"{probs[top]:.0%} sure", delta_color="off", delta_arrow="off")
-            chart = plots.probabilities(probs, class_names)
+            chart = plots.probabilities(probs, class_names, scale=chart_scale())
             st.plotly_chart(chart, width="stretch", key="draw_probs", config={"displayModeBar": False})
             if note:
                 st.caption(note)

@@ -10,7 +10,7 @@ from mlp import data, plots
 from mlp.models import ModelError, load_model_bytes
 from mlp.presets import label
 from mlp.runs import RunStoreError
-from pages._common import ensure_shell, model_download, run_store, show_evaluation, workbench
+from pages._common import chart_scale, ensure_shell, model_download, run_store, show_evaluation, workbench
 
 ensure_shell()
 
@@ -54,7 +54,9 @@ def open_run(run) -> None:
         except RunStoreError as exc:
             st.error(str(exc))
     if run.history:
-        st.plotly_chart(plots.curves(run.history, "held-out"), width="stretch", key=f"curves_{run.id}")
+        st.plotly_chart(
+            plots.curves(run.history, "held-out", scale=chart_scale()), width="stretch", key=f"curves_{run.id}"
+        )
     if not run.has_model or not path.exists():
         st.info("This run has no saved model (it was interrupted before the end).")
     elif run.config.dataset not in data.DATASETS:
@@ -126,7 +128,7 @@ picked = [shown["run"][i] for i in selection.selection.rows if i < len(shown)]  
 by_id = {run.id: run for run in runs}
 if len(picked) > 1:
     st.plotly_chart(
-        plots.compare({f"{rid} ({by_id[rid].label})": by_id[rid].history for rid in picked}),
+        plots.compare({f"{rid} ({by_id[rid].label})": by_id[rid].history for rid in picked}, chart_scale()),
         width="stretch",
         key="compare",
     )
