@@ -1,12 +1,16 @@
-"""The Train form's dataset block: built-in or uploaded, with a look at the first image of each class."""
+"""The Train form's dataset block: built-in or uploaded, with a look at the first image of each class
+(a Plotly strip, like the prediction grid: names shortened to fit, in full on hover)."""
 
 from __future__ import annotations
 
 import numpy as np
 import streamlit as st
 
-from mlp import data
+from mlp import data, plots
 from mlp.session import Workbench
+from pages._common import chart_scale, presenting
+
+EXAMPLES_WIDTH = 290  # px: the form column at 1366x768 (wider when presenting)
 
 
 def dataset_choice(wb: Workbench, chosen: str, key: str) -> data.Dataset:
@@ -31,8 +35,16 @@ def dataset_choice(wb: Workbench, chosen: str, key: str) -> data.Dataset:
     else:
         st.caption(f"{ds.describe()}.")
     if ds.image_shape:
-        images, captions = examples(ds)
-        st.image(images, caption=captions, width=48, clamp=True)
+        images, names = examples(ds)
+        strip = plots.examples(
+            images,
+            names,
+            cols=5,
+            image_shape=ds.image_shape,
+            width=EXAMPLES_WIDTH * (1.3 if presenting() else 1),
+            scale=chart_scale(),
+        )
+        st.plotly_chart(strip, width="stretch", key=f"examples_{key}", config={"displayModeBar": False})
     return ds
 
 

@@ -1,15 +1,15 @@
-"""The Train page in a real Chromium: live curves, the green/red grid, Stop, Step, presenter mode, Runs."""
+"""The Train page in a real Chromium: live curves, the ✓/✗ grid, Stop, Step, presenter mode, Runs."""
 
 import re
 import time
 
-GREEN, RED = "rgb(21, 128, 61)", "rgb(220, 38, 38)"
+RIGHT, WRONG = "rgb(8, 69, 148)", "rgb(199, 80, 0)"  # plots.RIGHT (blue) and WRONG (vermillion)
 
 
 GRID_CAPTIONS = """() => {
     const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].filter(c =>
         !c.closest('[data-stale="true"]') &&  // a replaced grid stays on screen, stale, until its run ends
-        [...c.querySelectorAll('.annotation-text')].some(t => t.textContent.includes(' / ')));
+        [...c.querySelectorAll('.annotation-text')].some(t => /^[✓✗] /.test(t.textContent)));
     if (!charts.length) return [];
     return [...charts[0].querySelectorAll('.annotation-text')].map(t => getComputedStyle(t).fill); }"""
 
@@ -30,10 +30,9 @@ def watch_curves(page) -> None:
 
 
 def curve_points(page) -> int:
+    """Points of the train-loss curve (the chart keyed "curves": the form's example strip is a chart too)."""
     return page.evaluate("""() => {
-        const chart = document.querySelector('[data-testid="stPlotlyChart"]');
-        if (!chart) return 0;
-        const trace = chart.querySelector('.scatterlayer .trace');
+        const trace = document.querySelector('.st-key-curves .scatterlayer .trace');
         return trace ? trace.querySelectorAll('.points path').length : 0;
     }""")
 
@@ -46,18 +45,18 @@ def test_live_training_grid_and_stop(page, app_url, screenshots):
     page.get_by_role("button", name="Train").click()
     page.wait_for_function(
         """() => {
-        const c = document.querySelector('[data-testid="stPlotlyChart"] .scatterlayer .trace');
+        const c = document.querySelector('.st-key-curves .scatterlayer .trace');
         return c && c.querySelectorAll('.points path').length >= 2; }""",
         timeout=120_000,
     )
     assert curve_points(page) >= 2
     page.wait_for_function(  # read between two redraws: a grid being redrawn is stale
-        f"() => {{ const c = ({GRID_CAPTIONS})(); return c.length === 25 && c.includes('{GREEN}'); }}",
+        f"() => {{ const c = ({GRID_CAPTIONS})(); return c.length === 25 && c.includes('{RIGHT}'); }}",
         timeout=30_000,
     )
     page.get_by_text("Only mistakes").click()
     page.wait_for_function(
-        f"() => {{ const c = ({GRID_CAPTIONS})(); return c.length > 0 && c.every(f => f === '{RED}'); }}",
+        f"() => {{ const c = ({GRID_CAPTIONS})(); return c.length > 0 && c.every(f => f === '{WRONG}'); }}",
         timeout=30_000,
     )
     page.screenshot(path=screenshots / "train_running.png", full_page=True)
@@ -83,7 +82,7 @@ def test_step_trains_one_epoch_then_continues(page, app_url):
     page.get_by_text("Results on the test set").wait_for(timeout=60_000)  # the end of a Step shows them too
     page.wait_for_function(
         """() => {
-        const c = document.querySelector('[data-testid="stPlotlyChart"] .scatterlayer .trace');
+        const c = document.querySelector('.st-key-curves .scatterlayer .trace');
         return c && c.querySelectorAll('.points path').length == 2; }""",
         timeout=30_000,
     )
