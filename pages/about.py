@@ -31,7 +31,8 @@ accuracy keeps rising while validation accuracy stalls, the network is memorizin
 same network with `tf.Variable` weights, explicit matrix products, the loss formula and each
 optimizer's update rule (`assign_sub`) by hand. They learn the same thing.
 
-**The grid** shows test images with *prediction / truth*: green when right, red when wrong. Watch the
-red ones turn green as the epochs go by. On the **Draw** page, sketch a digit and see what the network
-makes of it — and what it actually sees after the digit is cropped, scaled and centred like MNIST.
+**The grid** shows test images with the network's guess: *✓ name* in blue when right, *✗ prediction /
+truth* in dashed vermillion when wrong. Watch the ✗ turn into ✓ as the epochs go by. On the **Draw**
+page, sketch a digit and see what the network makes of it — and what it actually sees after the digit
+is cropped, scaled and centred like MNIST.
 """)
