@@ -9,7 +9,16 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .captions import RIGHT_MARK, WRONG_MARK, caption, chars_that_fit, font_to_fit, longest_caption, short_label
+from .captions import (
+    CHAR_EM,
+    RIGHT_MARK,
+    WRONG_MARK,
+    caption,
+    chars_that_fit,
+    font_to_fit,
+    longest_caption,
+    short_label,
+)
 from .mathutil import ceil_div
 
 # Right/wrong: dark blue / vermillion, not green / red. Blue against orange-red stays apart under deuteranopia
@@ -204,11 +213,11 @@ def examples(
 class _Tiles:
     """Where the tiles of a mosaic are (in image pixels, the heatmap's units) and how big they are on screen."""
 
-    def __init__(self, cols: int, image_shape: tuple[int, int], unit: float, font: float):
+    def __init__(self, cols: int, image_shape: tuple[int, int], unit: float, font: float, cell_px: float):
         self.cols, (self.h, self.w) = cols, image_shape
         self.unit, self.font = unit, font  # px per image pixel; caption font size in px
         self.caption_rows = math.ceil(LINE * font / unit) + 1  # and one for the frame
-        self.cell_h, self.cell_w = self.h + self.caption_rows + GAP, self.w + GAP
+        self.cell_h, self.cell_w = self.h + self.caption_rows + GAP, max(self.w + GAP, int(cell_px / unit))
         self.width = self.cell_w * unit  # a tile's width in px, its gap included
 
     def corner(self, i: int) -> tuple[int, int]:
@@ -246,20 +255,23 @@ class _Tiles:
 
 def _tiles(images, cols, image_shape, width, height, scale, chars) -> tuple[go.Figure, _Tiles]:
     """The images as one greyscale heatmap with room above each for a caption of `chars` characters, sized to
-    the px box width x height; fonts between 10 and 16 px times `scale`."""
+    the px box width x height; fonts between 10 and 16 px times `scale`. When the height limits the images,
+    the width left over widens the gaps between columns, for longer captions."""
     n = len(images)
     rows = ceil_div(n, cols)
     h, w = image_shape
     top_margin = 4 * scale
-    unit = width / (cols * (w + GAP))
 
-    def font_for(unit: float) -> float:
-        return font_to_fit(chars, (w + GAP) * unit * FIT, 10 * scale, 16 * scale)
+    def font_for(cell_px: float) -> float:
+        return font_to_fit(chars, cell_px * FIT, 10 * scale, 16 * scale)
 
-    if height is not None:  # the rows must fit too: shrink the tiles, keeping each caption's line
+    cell_px = width / cols
+    unit = cell_px / (w + GAP)
+    if height is not None:  # the rows must fit too: shrink the images, keeping each caption's line
         per_row = (height - top_margin) / rows
-        unit = max(0.5, min(unit, (per_row - LINE * font_for(unit)) / (h + GAP + 2)))
-    tile = _Tiles(cols, image_shape, unit, font_for(unit))
+        unit = max(0.5, min(unit, (per_row - LINE * font_for(cell_px)) / (h + GAP + 2)))
+        cell_px = min(cell_px, max((w + GAP) * unit, CHAR_EM * font_for(cell_px) * chars / FIT))
+    tile = _Tiles(cols, image_shape, unit, font_for(cell_px), cell_px)
     mosaic = np.full((rows * tile.cell_h, cols * tile.cell_w), np.nan)
     for i in range(n):
         top, left = tile.corner(i)

@@ -17,7 +17,7 @@ from pages._train_form import LR_STEPS
 
 CURVES_HEIGHT = 280  # px: low enough that the grid under the curves starts on a 1366x768 screen
 GRID_WIDTH = 520  # px the grid may take under the curves: the view column at 1366x768
-PRESENTER_BOX = (560, 690)  # px for the grid, and the curves beside it, below the progress bar at 1920x1080
+PRESENTER_BOX = (620, 690)  # px for the grid (the curves beside it) below the progress bar at 1920x1080
 
 
 def live_view(wb: Workbench, ticking: bool) -> None:
@@ -163,7 +163,7 @@ def prediction_grid(job: Job, snap: Snapshot, where) -> None:
         ),
     )
     where.plotly_chart(grid, width="stretch", key="grid", config={"displayModeBar": False})
-    where.caption("✓ right · ✗ wrong: the network's guess / the true class. Hover over an image for the full names.")
+    where.caption("✓ right · ✗ wrong: guess / truth. Hover over an image for the full names.")
     pick = st.selectbox(
         "Show the probabilities of image",
         range(len(shown)),
