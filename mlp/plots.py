@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import io
 import math
 from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
+from PIL import Image
 from plotly.subplots import make_subplots
 
 from .captions import (
@@ -211,7 +214,7 @@ def examples(
 
 
 class _Tiles:
-    """Where the tiles of a mosaic are (in image pixels, the heatmap's units) and how big they are on screen."""
+    """Where the tiles of a mosaic are (in image pixels, the axes' units) and how big they are on screen."""
 
     def __init__(self, cols: int, image_shape: tuple[int, int], unit: float, font: float, cell_px: float):
         self.cols, (self.h, self.w) = cols, image_shape
@@ -237,7 +240,7 @@ class _Tiles:
         return dict(x=left + self.w / 2 - 0.5, y=top - 1.5, text=text, showarrow=False, yanchor="bottom", font=font)
 
     def hover(self, fig: go.Figure, texts: list[str], scale: float) -> None:
-        """An invisible square over each tile that names it in full on hover (the heatmap itself skips hover)."""
+        """An invisible square over each tile that names it in full on hover (the picture itself skips hover)."""
         corners = [self.corner(i) for i in range(len(texts))]
         fig.add_trace(
             go.Scatter(
@@ -254,7 +257,7 @@ class _Tiles:
 
 
 def _tiles(images, cols, image_shape, width, height, scale, chars) -> tuple[go.Figure, _Tiles]:
-    """The images as one greyscale heatmap with room above each for a caption of `chars` characters, sized to
+    """The images as one greyscale picture with room above each for a caption of `chars` characters, sized to
     the px box width x height; fonts between 10 and 16 px times `scale`. When the height limits the images,
     the width left over widens the gaps between columns, for longer captions."""
     n = len(images)
@@ -276,21 +279,22 @@ def _tiles(images, cols, image_shape, width, height, scale, chars) -> tuple[go.F
     for i in range(n):
         top, left = tile.corner(i)
         mosaic[top : top + h, left : left + w] = np.asarray(images[i], dtype=float).reshape(h, w)
-    fig = go.Figure(
-        go.Heatmap(
-            z=mosaic,
-            colorscale="gray",
-            showscale=False,
-            hoverinfo="skip",
-            zmin=0,
-            zmax=float(np.nanmax(mosaic)) if n else 1,
-        )
-    )
+    fig = go.Figure(go.Image(source=_png(mosaic), hoverinfo="skip"))
     fig.update_xaxes(visible=False, range=[-1.5, cols * tile.cell_w - GAP + 0.5], fixedrange=True)
     fig.update_yaxes(visible=False, range=[rows * tile.cell_h - GAP + 0.5, -0.5], scaleanchor="x", fixedrange=True)
     fig = _layout(fig, rows * tile.cell_h * unit + top_margin, scale)
     fig.update_layout(margin=dict(l=0, r=0, t=top_margin, b=0), plot_bgcolor="white", hovermode="closest")
     return fig, tile
+
+
+def _png(mosaic: np.ndarray) -> str:
+    """The mosaic as a greyscale PNG data URI, black to its brightest pixel, gaps (NaN) white. A few tens of KB
+    where a heatmap of the same pixels is over a megabyte of JSON, sent at every rerun of the live view."""
+    top = float(np.nanmax(mosaic)) if np.isfinite(mosaic).any() else 0.0
+    grey = np.where(np.isnan(mosaic), 255, np.clip(np.nan_to_num(mosaic) * 255 / (top or 1), 0, 255))
+    buffer = io.BytesIO()
+    Image.fromarray(grey.astype(np.uint8)).save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
 def probabilities(

@@ -1,4 +1,8 @@
+import base64
+import io
+
 import numpy as np
+from PIL import Image
 
 from mlp import plots
 from mlp.captions import CHAR_EM, caption, short_label
@@ -33,6 +37,12 @@ def luminance(hex_colour: str) -> float:
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
 
+def mosaic(fig) -> np.ndarray:
+    """The grid's picture (a PNG data URI) as a greyscale array."""
+    png = base64.b64decode(fig.data[0].source.removeprefix("data:image/png;base64,"))
+    return np.asarray(Image.open(io.BytesIO(png)))
+
+
 def captions(fig) -> list[str]:
     return [a.text.removeprefix("<b>").removesuffix("</b>") for a in fig.layout.annotations]
 
@@ -47,8 +57,9 @@ def test_grid_marks_right_and_wrong_by_colour_mark_and_frame():
     assert fig.layout.annotations[2].font.color == WRONG
     right, wrong = frames[0].line, frames[2].line
     assert (right.dash, wrong.dash) == ("solid", "dash")  # not by colour alone
-    z = np.asarray(fig.data[0].z, dtype=float)
-    assert z.shape[0] > 2 * 28 and np.isnan(z).any()  # two rows of tiles with gaps
+    picture = mosaic(fig)
+    assert picture.shape[0] > 2 * 28 and picture.shape[1] > 3 * 28  # two rows of three tiles
+    assert (picture == 255).any() and picture.min() == 0  # white gaps; black to the brightest pixel
 
 
 def test_right_and_wrong_colours_differ_in_grey():
