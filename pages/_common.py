@@ -18,6 +18,8 @@ from mlp.session import Workbench
 BASE_CSS = """
 <style>
 [data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
+/* The live view reruns twice a second: its charts stay bright while a rerun is on its way (no stale greying). */
+:is(.st-key-curves, .st-key-grid, .st-key-probs)[data-stale="true"] { opacity: 1 !important; transition: none; }
 </style>
 """
 PRESENTER_CSS = """
