@@ -176,7 +176,7 @@ def grid(
 ) -> go.Figure:
     """Test images in a grid, each captioned and framed by whether the network got it right.
 
-    Right: "✓ name" and a solid blue frame; wrong: "✗ prediction / truth" and a dashed vermillion frame.
+    Right: "✓ name" and a thin solid blue frame; wrong: "✗ prediction / truth" and a thick dashed vermillion one.
     Names are shortened to fit the tile; hovering a tile shows them in full. width, height: the px box the
     grid may fill (height None: as tall as the width makes it); scale: fonts and frames (presenter mode).
     """
@@ -188,7 +188,7 @@ def grid(
     for i, ((pred, true), right) in enumerate(zip(names, ok)):
         x0, y0, x1, y1 = tile.box(i)
         color = RIGHT if right else WRONG
-        line = dict(color=color, width=3 * scale, dash="solid" if right else "dash")
+        line = dict(color=color, width=(2.5 if right else 4) * scale, dash="solid" if right else "dash")
         frames.append(dict(type="rect", x0=x0, y0=y0, x1=x1, y1=y1, line=line))
         notes.append(tile.caption(i, f"<b>{caption(pred, true, fit)}</b>", color))
     fig.update_layout(shapes=frames, annotations=notes)  # at once: add_shape per tile takes ~20 ms each

@@ -56,7 +56,7 @@ def test_grid_marks_right_and_wrong_by_colour_mark_and_frame():
     assert captions(fig) == ["✓ 1", "✓ 2", "✗ 3 / 0", "✓ 4", "✗ 5 / 0", "✓ 6"]
     assert fig.layout.annotations[2].font.color == WRONG
     right, wrong = frames[0].line, frames[2].line
-    assert (right.dash, wrong.dash) == ("solid", "dash")  # not by colour alone
+    assert (right.dash, wrong.dash) == ("solid", "dash") and wrong.width > right.width  # not by colour alone
     picture = mosaic(fig)
     assert picture.shape[0] > 2 * 28 and picture.shape[1] > 3 * 28  # two rows of three tiles
     assert (picture == 255).any() and picture.min() == 0  # white gaps; black to the brightest pixel
