@@ -15,7 +15,7 @@ from mlp.states import RunState
 from pages._common import chart_scale, job_manager, model_download, presenting, show_evaluation
 from pages._train_form import LR_STEPS
 
-CURVES_HEIGHT = 280  # px: low enough that the grid under the curves starts on a 1366x768 screen
+CURVES_HEIGHT = 240  # px: low enough that the grid under the curves starts on a 1366x768 screen
 GRID_WIDTH = 520  # px the grid may take under the curves: the view column at 1366x768
 PRESENTER_BOX = (620, 690)  # px for the grid (the curves beside it) below the progress bar at 1920x1080
 

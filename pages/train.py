@@ -41,14 +41,21 @@ if job is None and (note := wb.missing_job_note(st.query_params.get("job"))):
     del st.query_params["job"]
     st.info(note, icon=":material/history:")
 with view_col:
-    wb.run_name = st.text_input(
-        "Name this run",
-        max_chars=MAX_NAME,
-        key=f"run_name_{wb.name_version}",
-        placeholder="Name this run (optional): it labels the run on the Runs page",
-        label_visibility="collapsed",
-    )
-    b1, b2, b3, b4 = st.columns([1, 1, 1, 1.3])
+    # Presenter mode keeps the top of the view to one row (buttons and pace) and puts the run's name under the
+    # live view: the whole 8x8 grid must fit a 1080p screen beside the curves.
+    top, live = st.container(), st.container()
+    with st.container() if presenting() else top:
+        wb.run_name = st.text_input(
+            "Name this run",
+            max_chars=MAX_NAME,
+            key=f"run_name_{wb.name_version}",
+            placeholder="Name this run (optional): it labels the run on the Runs page",
+            label_visibility="collapsed",
+        )
+    if presenting():
+        b1, b2, b3, b4, b5 = top.columns([1, 1, 1, 1.3, 2.4])
+    else:
+        b1, b2, b3, b4 = top.columns([1, 1, 1, 1.3])
     train = b1.button(
         "Train", key="train", type="primary", icon=":material/play_arrow:", disabled=cfg is None, width="stretch"
     )
@@ -73,12 +80,13 @@ with view_col:
             help="A plain Keras script that reproduces these settings",
         )
     if presenting():
-        pace = st.select_slider(
+        pace = b5.select_slider(
             "Pace for the class",
             PACES,
             value=wb.pace if wb.pace in PACES else 0.0,
             format_func=lambda p: "full speed" if not p else f"at least {p:g} s per epoch",
             help="Slows a fast training down so everyone can follow; the results stay the same.",
+            label_visibility="collapsed",
         )
         if pace != wb.pace:
             wb.set_pace(pace)
@@ -92,7 +100,8 @@ with view_col:
     active = job is not None and job.snapshot().active
     # a fragment either way, so the view has the same place in the page before and after the end; when
     # still, its own widgets (grid size, mistakes) redraw only the view, not the results below
-    st.fragment(lambda: live_view(wb, ticking=active), run_every=0.5 if active else None)()
+    with live:
+        st.fragment(lambda: live_view(wb, ticking=active), run_every=0.5 if active else None)()
 if job is not None and not job.snapshot().active:  # read again: it may have finished meanwhile
     results(wb, job)
 warm_up_tensorflow()
