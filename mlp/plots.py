@@ -120,7 +120,7 @@ def curves(
         for epoch in lr_changes:
             fig.add_vline(x=epoch + 0.5, line=dict(color="#64748b", dash="dot", width=2 * scale), **_at(stacked, chart))
     last = max([epochs or 0, *(h["epoch"] for h in line)], default=1) or 1
-    fig.update_xaxes(dtick=1 if last <= 20 else None, range=[-0.1, last + 0.1])
+    fig.update_xaxes(dtick=1 if last <= (10 if stacked else 20) else None, range=[-0.1, last + 0.1])
     fig.update_xaxes(title_text="epoch", **(_at(stacked, 2) if stacked else {}))  # stacked: under the lower one
     fig.update_yaxes(tickformat=".0%", range=[0, 1.02], **_at(stacked, 2))
     legend = dict(orientation="h", yref="container", y=1, yanchor="top", x=1, xanchor="right")
