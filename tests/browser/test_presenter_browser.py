@@ -73,7 +73,7 @@ def hover_text(page, x: float, y: float) -> str:
 
 def stop(page) -> None:
     page.get_by_role("button", name="Stop").click()
-    page.get_by_text(re.compile("Stopped after|Finished")).wait_for(timeout=60_000)
+    page.get_by_text(re.compile("^(Stopped|Finished) ")).wait_for(timeout=60_000)
 
 
 def test_presenter_grid_fits_1080p_and_reads_in_greyscale(browser, app_url, screenshots):
