@@ -41,13 +41,15 @@ def overlaps(items: list[dict]) -> list[tuple[str, str]]:
     return clashes
 
 
-def box(page, selector: str) -> dict:
-    """The element's rectangle in the viewport (whether or not Plotly is redrawing inside it)."""
-    return page.evaluate(
-        "s => { const b = document.querySelector(s).getBoundingClientRect();"
-        " return {x: b.x, y: b.y, width: b.width, height: b.height}; }",
-        selector,
-    )
+def boxes(page, *selectors: str) -> list[dict]:
+    """The elements' rectangles in the viewport, read together at a moment when all of them are drawn (while
+    the live view reruns, a chart may be missing for a moment)."""
+    return page.wait_for_function(
+        """sels => { const rects = sels.map(s => document.querySelector(s)?.getBoundingClientRect());
+        if (rects.some(r => !r || !r.height)) return null;
+        return rects.map(r => ({x: r.x, y: r.y, width: r.width, height: r.height})); }""",
+        arg=list(selectors),
+    ).json_value()
 
 
 def inside(rect: dict, width: int, height: int) -> bool:
@@ -60,8 +62,7 @@ def inside(rect: dict, width: int, height: int) -> bool:
 
 
 def hover_text(page, x: float, y: float) -> str:
-    """The grid's hover label with the mouse at (x, y); the mouse moves again when a redraw at the next epoch
-    has taken the label away."""
+    """The grid's hover label with the mouse at (x, y), the mouse moved a little until it shows."""
     for step in range(10):
         page.mouse.move(x, y + step % 2)
         page.wait_for_timeout(300)
@@ -82,17 +83,12 @@ def test_presenter_grid_fits_1080p_and_reads_in_greyscale(browser, app_url, scre
     page.set_default_timeout(30_000)
     train_until_grid(page, f"{app_url}/?{LINK}&dataset=fashion_mnist&present=1", 64)
     page.screenshot(path=screenshots / "presenter_1920x1080_running.png")
-    grid, curves = box(page, GRID), box(page, CURVES)
+    grid, curves = boxes(page, GRID, CURVES)
     print(f"grid {grid}, curves {curves}")
     assert inside(grid, 1920, 1080), grid  # all 8 rows on the projector, no scrolling
     assert inside(curves, 1920, 1080), curves
     assert not overlaps(captions(page, GRID))
     assert not overlaps(captions(page, EXAMPLES))
-
-    first = captions(page, GRID)[0]  # hovering a tile (under its caption) names it in full
-    hover = hover_text(page, first["x"] + first["w"] / 2, first["y"] + first["h"] + 20)
-    print(f"hover: {hover}")
-    assert re.match("[✓✗] .+ / .+", hover)
 
     stop(page)
     mistakes = page.get_by_text("Most confident mistakes")
@@ -102,6 +98,12 @@ def test_presenter_grid_fits_1080p_and_reads_in_greyscale(browser, app_url, scre
     page.screenshot(path=screenshots / "presenter_results.png")
     page.get_by_role("heading", name="Train a multilayer perceptron").scroll_into_view_if_needed()
     page.wait_for_function(f"() => document.querySelectorAll('{GRID} .annotation-text').length === 64")
+    # hovering a tile (under its caption) names it in full; checked once the run is over: while it runs the
+    # grid is redrawn twice a second and a redraw takes the label away
+    first = captions(page, GRID)[0]
+    hover = hover_text(page, first["x"] + first["w"] / 2, first["y"] + first["h"] + 20)
+    print(f"hover: {hover}")
+    assert re.match("[✓✗] .+ / .+", hover)
     page.mouse.move(1, 1)
     page.add_style_tag(content="html { filter: grayscale(1); }")
     page.wait_for_timeout(1000)
@@ -119,7 +121,7 @@ def test_laptop_shows_the_grid_during_a_run(browser, app_url, screenshots):
     page.set_default_timeout(30_000)
     train_until_grid(page, f"{app_url}/?{LINK}&dataset=fashion_mnist", 25)
     page.screenshot(path=screenshots / "laptop_1366x768_running.png")
-    grid = box(page, GRID)
+    grid, _ = boxes(page, GRID, CURVES)  # measured with the curves above it
     print(f"grid {grid}")
     assert grid["y"] < 768 - 100  # the first row of the grid is on screen while the curves grow
     assert not overlaps(captions(page, GRID))
