@@ -130,6 +130,8 @@ def test_laptop_shows_the_grid_during_a_run(browser, app_url, screenshots):
         f"() => [...document.querySelectorAll('{EXAMPLES} .annotation-text')].map(t => t.textContent)"
     ) == ["T-shirt", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Boot"]
     stop(page)
+    page.get_by_text("Results on the test set").wait_for(timeout=60_000)  # the page's last rerun has drawn
+    page.wait_for_timeout(1000)
     bars = page.locator(".st-key-probs")
     bars.scroll_into_view_if_needed()
     page.wait_for_timeout(1000)

@@ -82,8 +82,8 @@ def test_step_trains_one_epoch_then_continues(page, app_url):
     page.get_by_text("Results on the test set").wait_for(timeout=60_000)  # the end of a Step shows them too
     page.wait_for_function(
         """() => {
-        const c = document.querySelector('.st-key-curves .scatterlayer .trace');
-        return c && c.querySelectorAll('.points path').length == 2; }""",
+        const c = document.querySelector('.st-key-curves .scatterlayer .trace');  // markers: epochs 0, 1, 2
+        return c && [...c.querySelectorAll('.points path')].filter(p => p.getBBox().width > 0).length == 3; }""",
         timeout=30_000,
     )
     assert page.evaluate("window.maxCurves") == 1
