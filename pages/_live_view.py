@@ -12,7 +12,7 @@ from mlp.jobs import Job, Snapshot
 from mlp.live_status import status
 from mlp.session import Workbench, running_rate
 from mlp.states import RunState
-from pages._common import chart_scale, job_manager, model_download, presenting, show_evaluation
+from pages._common import chart_scale, job_manager, presenting
 from pages._train_form import LR_STEPS
 
 CURVES_HEIGHT = 240  # px: low enough that the grid under the curves starts on a 1366x768 screen
@@ -178,16 +178,3 @@ def prediction_grid(job: Job, snap: Snapshot, where) -> None:
         lambda: plots.probabilities(probs[shown[pick]], ds.class_names, int(truth[shown[pick]]), scale),
     )
     st.plotly_chart(bars, width="stretch", key="probs", config={"displayModeBar": False})
-
-
-def results(wb: Workbench, job: Job) -> None:
-    """A finished job's test results (with the change since the previous run) and its model file."""
-    ev = job.evaluation
-    if ev is None:
-        return
-    change = wb.record_result(job)
-    st.subheader("Results on the test set")
-    delta = f"{change * 100:+.2f} pts vs previous run" if change is not None else None
-    show_evaluation(ev, job.data, job.model, delta=delta, seconds=job.snapshot().seconds)
-    if job.run_id:
-        model_download(job.run_id, "Download model (.keras)", f"mlp-{job.run_id}.keras")

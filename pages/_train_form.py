@@ -21,7 +21,6 @@ from mlp.config import (
     RunConfig,
     layers_from_rows,
 )
-from mlp.estimate import describe_seconds
 from mlp.presets import PRESETS
 from mlp.session import Workbench
 from pages._common import presenting
@@ -168,25 +167,3 @@ def _whole(value, name: str) -> int:
     if value is None or (isinstance(value, float) and (math.isnan(value) or not value.is_integer())):
         raise ConfigError(name, f"a whole number; got {value!r}")
     return int(value)
-
-
-def time_estimate(wb: Workbench, ds: data.Dataset) -> None:
-    """How long Train will take here, and a warning when that is past the server's budget per training."""
-    estimate = wb.estimate(ds)
-    text = f"Training time on this server: **{estimate.describe()}** for {wb.config.epochs} epoch(s)"
-    if not estimate.over_budget:
-        st.caption(text)
-        return
-    st.warning(
-        f"{text}, longer than this server's limit of {describe_seconds(estimate.budget).removeprefix('about ')} "
-        "per training: it would stop at the limit, keeping its weights. Try fewer epochs, a larger batch or a "
-        "smaller network.",
-        icon=":material/timer:",
-    )
-
-
-def architecture(cfg: RunConfig, ds: data.Dataset) -> None:
-    params = cfg.parameter_count(ds.n_features, ds.n_classes)
-    st.metric("Parameters", f"{params:,}", help="weights + biases of every dense layer")
-    st.caption(cfg.architecture(ds.n_features, ds.n_classes, sep=" → "))
-    st.dataframe(pd.DataFrame(cfg.summary(ds.n_features, ds.n_classes)), hide_index=True, width="stretch")

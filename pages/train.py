@@ -10,8 +10,10 @@ import streamlit as st
 from mlp import data, export
 from mlp.runs import MAX_NAME
 from pages._common import ensure_shell, presenting, warm_up_tensorflow, workbench
-from pages._live_view import live_view, results
-from pages._train_form import architecture, config_form, preset_box, time_estimate
+from pages._live_view import live_view
+from pages._network_summary import architecture, time_estimate
+from pages._results import results
+from pages._train_form import config_form, preset_box
 
 ensure_shell()
 PACES = [0.0, 2.0, 5.0, 10.0]
