@@ -7,29 +7,18 @@ import time
 from pathlib import Path
 
 import pytest
-from apptest_helpers import button, labelled, metric, number_input, selectbox
+from apptest_helpers import (  # noqa: F401 (fresh_server_state: a fixture)
+    APP,
+    button,
+    fresh_server_state,
+    labelled,
+    metric,
+    new_app,
+    number_input,
+    selectbox,
+    texts,
+)
 from streamlit.testing.v1 import AppTest
-
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_server_state():
-    """Each test is a fresh server: the job manager (and its run store) is a cache_resource."""
-    import streamlit as st
-
-    st.cache_resource.clear()
-
-
-def new_app(query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    for key, value in (query or {}).items():
-        at.query_params[key] = value
-    return at.run()
-
-
-def texts(elements) -> str:
-    return " | ".join(str(e.value) for e in elements)
 
 
 def wait_finished(at: AppTest, timeout: float = 180) -> AppTest:

@@ -2,19 +2,13 @@ import time
 
 import numpy as np
 import pytest
+from job_helpers import wait
 
 from mlp.config import LayerSpec, RunConfig
 from mlp.jobs import POOL, JobManager
 from mlp.runs import RunStore
 
 FAST = RunConfig(layers=(LayerSpec(32),), epochs=2, engine="scratch")
-
-
-def wait(job, timeout=120):
-    end = time.time() + timeout
-    while job.snapshot().active and time.time() < end:
-        time.sleep(0.05)
-    return job.snapshot()
 
 
 def test_job_trains_in_background_and_saves_the_run(small, tmp_path):

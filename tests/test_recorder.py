@@ -2,7 +2,7 @@ import json
 from pathlib import Path
 
 import pytest
-from test_jobs import wait
+from job_helpers import wait
 
 from mlp.__main__ import main
 from mlp.config import LayerSpec, RunConfig

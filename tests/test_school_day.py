@@ -3,6 +3,7 @@
 import time
 
 import pytest
+from job_helpers import wait
 
 from mlp.config import LayerSpec, RunConfig
 from mlp.estimate import SpeedModel, describe_seconds
@@ -11,13 +12,6 @@ from mlp.runs import RunStore
 from mlp.session import Workbench
 
 FAST = RunConfig(layers=(LayerSpec(16),), epochs=1, engine="scratch")
-
-
-def wait(job, timeout=120):
-    end = time.time() + timeout
-    while job.snapshot().active and time.time() < end:
-        time.sleep(0.05)
-    return job.snapshot()
 
 
 def test_finished_job_keeps_results_but_not_engine_or_data(small, tmp_path):
