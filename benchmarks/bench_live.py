@@ -19,11 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.live_server import LiveServer
+from tests.live_server import CHROMIUM, CHROMIUM_ARGS, LiveServer
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
 TARGET_WARM_FIRST_POINT_S = 1.5
 TARGET_EPOCH_LAG_S = 1.0
 PAGE_STATE = """() => {
@@ -89,7 +86,7 @@ def main() -> None:
     query = "?v=1&epochs=3" + ("&layers=32:relu" if args.quick else "")
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
             page = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
             page.goto(server.url + "/" + query)
             page.get_by_role("button", name="Train").wait_for(timeout=60_000)

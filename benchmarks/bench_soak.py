@@ -35,6 +35,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from mlp import data
 from mlp.config import LayerSpec, RunConfig
+from tests.live_server import rss_mb
 
 TARGET_SLOPE_MB = 2.0
 TARGET_GROWTH_MB = 300.0
@@ -52,13 +53,6 @@ CONFIGS = (  # cycled through, a new seed each time: both engines, a few shapes,
 
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
-
-
-def rss_mb(pid: int | str = "self") -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def growth(rss: list[float], skip: int = 10) -> dict:

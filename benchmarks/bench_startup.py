@@ -22,21 +22,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.live_server import LiveServer
+from tests.live_server import CHROMIUM, CHROMIUM_ARGS, LiveServer
 
 ROOT = Path(__file__).resolve().parents[1]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 TITLE = "Train a multilayer perceptron"  # the landing (Train) page's heading
 RENDER_TIMEOUT_MS = 60_000
 

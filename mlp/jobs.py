@@ -130,8 +130,10 @@ class Job:
         if self._model is None and self.finished_at is not None:
             if self.store and self.run_id and self.store.model_path(self.run_id).exists():
                 self._model = self.store.load_model(self.run_id)
-            elif self.training is not None:
+            elif self.training is not None:  # no run store: rebuilt from the checkpoint, engine let go again
                 self._model = self.training.keras_model()
+                if self.training.status != RunState.RUNNING:
+                    self.training.release()
         return self._model
 
     @property

@@ -1,6 +1,18 @@
-"""Waiting for a background training in tests."""
+"""Background trainings in tests: waiting for one, and a configuration that diverges."""
 
 import time
+
+from mlp.config import LayerSpec, RunConfig
+
+DIVERGES = RunConfig(  # raw pixels, a linear network and SGD at 10: NaN within an epoch
+    normalization="none",
+    layers=(LayerSpec(16, "linear"),),
+    output="linear",
+    loss="mse",
+    optimizer="sgd",
+    learning_rate=10.0,
+    epochs=3,
+)
 
 
 def wait(job, timeout: float = 120):

@@ -17,6 +17,27 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
+CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright's own browser download is not needed
+CHROMIUM_ARGS = [  # headless on a machine whose network is closed (no background connections)
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def rss_mb(pid: int | str = "self") -> float:
+    """Resident memory of a process (this one by default), MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -82,10 +103,7 @@ class LiveServer:
 
     def rss_mb(self) -> float:
         """Resident memory of the server process, MB."""
-        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-        return 0.0
+        return rss_mb(self.proc.pid)
 
     def kill(self) -> None:
         """SIGKILL, as a crash or a pulled plug would."""

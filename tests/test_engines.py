@@ -2,6 +2,7 @@ import threading
 
 import numpy as np
 import pytest
+from job_helpers import DIVERGES
 
 from mlp.config import LayerSpec, RunConfig
 from mlp.engines import make_engine
@@ -84,16 +85,7 @@ def test_stop_mid_epoch_keeps_weights(engine, sample):
 
 @pytest.mark.parametrize("engine", ["keras", "scratch"])
 def test_divergence_is_reported_and_last_finite_weights_kept(engine, small):
-    cfg = RunConfig(
-        normalization="none",
-        layers=(LayerSpec(32, "linear"),),
-        output="linear",
-        loss="mse",
-        optimizer="sgd",
-        learning_rate=10.0,
-        epochs=3,
-        engine=engine,
-    )
+    cfg = DIVERGES.replace(layers=(LayerSpec(32, "linear"),), engine=engine)
     training = Training(cfg, small).run()
     assert training.status == "diverged"
     assert "learning rate" in training.message and "normalize" in training.message

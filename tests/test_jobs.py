@@ -2,7 +2,7 @@ import time
 
 import numpy as np
 import pytest
-from job_helpers import wait
+from job_helpers import DIVERGES, wait
 
 from mlp.config import LayerSpec, RunConfig
 from mlp.jobs import POOL, JobManager
@@ -67,15 +67,7 @@ def test_learning_rate_change_is_marked(small):
 
 
 def test_diverged_job_reports(small):
-    cfg = RunConfig(
-        normalization="none",
-        layers=(LayerSpec(16, "linear"),),
-        output="linear",
-        loss="mse",
-        optimizer="sgd",
-        learning_rate=10.0,
-        epochs=3,
-    )
+    cfg = DIVERGES
     snap = wait(JobManager(max_parallel=1).submit(cfg, small))
     assert snap.state == "diverged" and "learning rate" in snap.message
 
@@ -104,15 +96,7 @@ def test_step_trains_exactly_one_more_epoch_of_the_same_model(small, tmp_path):
 
 
 def test_diverged_job_cannot_be_stepped(small):
-    cfg = RunConfig(
-        normalization="none",
-        layers=(LayerSpec(16, "linear"),),
-        output="linear",
-        loss="mse",
-        optimizer="sgd",
-        learning_rate=10.0,
-        epochs=3,
-    )
+    cfg = DIVERGES
     job = JobManager(max_parallel=1).submit(cfg, small)
     wait(job)
     with pytest.raises(RuntimeError, match="cannot be continued"):

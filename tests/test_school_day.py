@@ -141,3 +141,10 @@ def run_benchmark(mode: str, *args: str, limit: int = 8 * 2**30) -> dict:
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_without_a_run_store_the_model_is_rebuilt_and_the_engine_let_go(small):
+    job = JobManager(max_parallel=1).submit(FAST, small)
+    wait(job)
+    assert job.model.get_weights()[0].shape == (784, 16)
+    assert job.training.engine is None and job.training.checkpoint is not None

@@ -10,20 +10,9 @@ import os
 from pathlib import Path
 
 import pytest
-from live_server import LiveServer
+from live_server import CHROMIUM, CHROMIUM_ARGS, LiveServer
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 
 
