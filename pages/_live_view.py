@@ -23,12 +23,12 @@ PRESENTER_BOX = (620, 690)  # px for the grid (the curves beside it) below the p
 def live_view(wb: Workbench, ticking: bool) -> None:
     """The job's view, drawn in a fragment: `ticking` (twice a second) while the job is active, else still.
 
-    Streamlit 1.67 keeps a replaced chart or widget on screen (stale) until the run that replaced it ends
-    normally; a run ended by st.rerun() leaves them there through the next run. So at the end, a second
-    copy of the curves stayed under the new ones while the results were drawn. Now every element keeps its
-    place whatever the state (the slider and the curves have slots before they exist), the tick that finds
-    the job finished draws the end and ends normally, and the next tick only reruns the page, whose run
-    draws identical figures (memo) in the same places: nothing is replaced, nothing left over.
+    Every element keeps its place whatever the state, and each chart is drawn straight into its box, never
+    through an st.empty() slot: Streamlit 1.67 gives a Plotly chart a new identity whenever its figure
+    changes, hides the replaced one until the run ends, and a slot filled later in the run left the box
+    empty meanwhile (the curves blanked on 276 of 600 frames of a 6-epoch run, the page jumping under
+    them; 2 frames now). The tick that finds the job finished draws the end and ends normally; the next
+    tick reruns the page, whose run draws identical figures (memo) in the same places, then the results.
     """
     job = wb.current_job()
     if job is None:
@@ -36,6 +36,7 @@ def live_view(wb: Workbench, ticking: bool) -> None:
             "Choose a preset or edit the network, then press **Train**. The curves start at epoch 0, the "
             "untrained network, and the test images in the grid turn from ✗ to ✓ as the network learns."
         )
+        st.empty()  # the learning-rate slider's place: the curves keep theirs when a job starts
         # an empty frame now: the chart library loads with the page, so the first run is live from its first point
         curves_box, _ = boxes()
         curves_chart(curves_box, ("empty", wb.config.epochs), history=[], epochs=wb.config.epochs)
@@ -47,21 +48,19 @@ def live_view(wb: Workbench, ticking: bool) -> None:
     status_line(snap, job.target_epochs)
     tweak = st.empty()
     curves_box, grid_box = boxes()
-    chart = curves_box.empty()
     if snap.state == RunState.RUNNING and not presenting():
         with tweak:
             lr_tweak(wb, job)
-    if snap.history or snap.initial or snap.points:
-        curves_chart(
-            chart,
-            (job.id, len(snap.history), len(snap.points), snap.initial is not None, tuple(snap.lr_changes)),
-            history=snap.history,
-            heldout=snap.heldout,
-            lr_changes=snap.lr_changes,
-            initial=snap.initial,
-            points=snap.points,
-            epochs=job.target_epochs,
-        )
+    curves_chart(
+        curves_box,
+        (job.id, len(snap.history), len(snap.points), snap.initial is not None, tuple(snap.lr_changes)),
+        history=snap.history,
+        heldout=snap.heldout,
+        lr_changes=snap.lr_changes,
+        initial=snap.initial,
+        points=snap.points,
+        epochs=job.target_epochs,
+    )
     if snap.pool_probabilities is not None and job.data.image_shape:
         prediction_grid(job, snap, grid_box)
     if ticking and not snap.active:
