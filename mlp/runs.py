@@ -66,6 +66,12 @@ class Run:
     def label(self) -> str:
         return run_label(self.name, self.config)
 
+    @property
+    def test_withheld(self) -> bool:
+        """A sweep's trial other than the best: chosen by validation, its test set must stay unseen (the
+        sweep reports on test once, for its best trial), so no page evaluates it there."""
+        return bool(self.status.get("sweep")) and self.status.get("test_accuracy") is None
+
     def row(self, owner: str) -> dict[str, Any]:
         """The Runs table's row: what tells this run from the others (`owner` marks the viewer's own)."""
         c = self.config

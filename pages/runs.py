@@ -57,7 +57,14 @@ def open_run(run) -> None:
         st.plotly_chart(
             plots.curves(run.history, "held-out", scale=chart_scale()), width="stretch", key=f"curves_{run.id}"
         )
-    if not run.has_model or not path.exists():
+    if run.test_withheld:
+        st.info(
+            f"Trial {run.status.get('trial')} of the sweep “{run.status['sweep']}”: trials are compared on "
+            "validation only, so its test set stays unseen. The sweep's best trial alone is evaluated on test, "
+            "once (choosing by test accuracy would tune to the test set).",
+            icon=":material/visibility_off:",
+        )
+    elif not run.has_model or not path.exists():
         st.info("This run has no saved model (it was interrupted before the end).")
     elif run.config.dataset not in data.DATASETS:
         st.info("This run used an uploaded dataset, which stays in its session: its analysis cannot be redrawn.")

@@ -208,6 +208,28 @@ def test_open_a_run_then_delete_it_while_open():
     assert "No runs yet" in texts(at.info)
 
 
+def test_a_sweep_trial_opened_on_the_runs_page_keeps_its_test_set_unseen():
+    """Choose by validation, report on test once: a trial other than the best shows its curves, not a test
+    evaluation; tagged as the best (it has a test accuracy), the same run does."""
+    from mlp.runs import RunStore
+    from mlp.states import RunState
+
+    at = new_app({"v": "1", "epochs": "1", "layers": "16:relu"})
+    button(at, "Train").click().run()
+    wait_finished(at)
+    store = RunStore()
+    run_id = store.list()[0].id
+    store.set_status(run_id, RunState.COMPLETED, sweep="lr-search", trial=3, test_accuracy=None)
+    at.switch_page("pages/runs.py").run()
+    at.selectbox(key="open_run").select(run_id).run()
+    assert not at.exception
+    assert "Trial 3 of the sweep" in texts(at.info)
+    assert "Test accuracy" not in [m.label for m in at.metric]
+    store.set_status(run_id, RunState.COMPLETED, test_accuracy=0.9)
+    at.run()
+    assert "Test accuracy" in [m.label for m in at.metric]
+
+
 def test_script_runs_leave_the_keras_state_of_running_trainings_alone(monkeypatch):
     """Streamlit clears the Keras session after each run unless the app says otherwise: that is
     process-wide and retraced every background training."""
