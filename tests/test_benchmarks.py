@@ -50,6 +50,17 @@ def test_bench_memory_quick():
     assert result["scratch_repeat_run_traces"] == 0
 
 
+def test_bench_tune_quick():
+    result = run_quick("bench_tune.py")
+    assert result["benchmark"] == "tune" and result["quick"] and result["data"] == "sample"
+    off, on = result["pruning_off"], result["pruning_on"]
+    assert not off["pruning"] and on["pruning"]
+    assert off["trials"] == on["trials"] == 4
+    assert off["pruned"] == 0 and off["epochs_trained"] == 4 * 2  # without pruning every epoch is trained
+    assert on["epochs_trained"] <= 4 * 2
+    assert all(arm["trials_per_minute"] > 0 for arm in (off, on))
+
+
 @pytest.mark.browser
 @pytest.mark.skipif(not os.path.exists("/usr/bin/chromium"), reason="/usr/bin/chromium not found")
 def test_bench_startup_quick():
