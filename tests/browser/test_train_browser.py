@@ -34,13 +34,13 @@ def watch_curves(page) -> None:
 
 
 def assert_curves_steady(page) -> None:
-    """One copy of the curves at a time, never blank for more than 5% of the frames: a chart replaced
-    through an empty slot blanked on 46% of them (the page jumping under it), and a second copy once
-    stayed under the new curves while the results were drawn."""
+    """One copy of the curves at a time, blank on fewer than 15% of the frames (a new figure may take a frame
+    to draw; 0.4% measured): a chart replaced through an empty slot blanked on 46% of them, the page
+    jumping under it, and a second copy once stayed under the new curves while the results were drawn."""
     seen = page.evaluate("window.curves")
     print("curves:", seen)
     assert seen["most"] == 1
-    assert seen["frames"] > 0 and seen["blank"] < 0.05 * seen["frames"]
+    assert seen["frames"] > 0 and seen["blank"] < 0.15 * seen["frames"]
 
 
 def curve_points(page) -> int:
