@@ -53,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--engine", choices=ENGINES)
     train.add_argument("--normalization", choices=NORMALIZATIONS)
     train.add_argument("--init", choices=INITIALIZERS, dest="initializer")
+    train.add_argument("--init-std", type=float, help="standard deviation of the normal initializer")
     train.add_argument("--l2", type=float)
     train.add_argument("--dropout", type=float)
     train.add_argument("--validation", type=float, dest="validation_fraction")
@@ -133,6 +134,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
             "engine",
             "normalization",
             "initializer",
+            "init_std",
             "l2",
             "dropout",
             "validation_fraction",

@@ -64,6 +64,7 @@ class RunConfig:
     reduction: str = "mean"
     initializer: str = "glorot"
     bias_initializer: str = "zeros"
+    init_std: float = 1.0  # standard deviation of the "normal" initializer (weights and biases)
     optimizer: str = "adam"
     learning_rate: float = 1e-3
     momentum: float = 0.9
@@ -92,6 +93,7 @@ class RunConfig:
         _choice("reduction", self.reduction, REDUCTIONS)
         _choice("initializer", self.initializer, INITIALIZERS)
         _choice("bias_initializer", self.bias_initializer, BIAS_INITIALIZERS)
+        _float_range("init_std", self.init_std, 0.0, 10.0, low_open=True)
         _choice("optimizer", self.optimizer, OPTIMIZERS)
         _float_range("learning_rate", self.learning_rate, 0.0, 10.0, low_open=True)
         _float_range("momentum", self.momentum, 0.0, 0.999)

@@ -83,7 +83,7 @@ def script(config: RunConfig, filename: str = "train_mlp.py") -> str:
     n_inputs, n_classes = 784, len(info.class_names)
     uses_normal = "normal" in (config.initializer, config.bias_initializer)
     init_code = (
-        "normal_init = keras.initializers.RandomNormal(mean=0.0, stddev=1.0)  # N(0, 1)\n" if uses_normal else ""
+        f"normal_init = keras.initializers.RandomNormal(mean=0.0, stddev={config.init_std!r})\n" if uses_normal else ""
     )
     kernel, bias = INITS[config.initializer], '"zeros"' if config.bias_initializer == "zeros" else "normal_init"
     reg = f", kernel_regularizer=keras.regularizers.L2({config.l2:g})" if config.l2 else ""

@@ -44,12 +44,14 @@ PRESETS: dict[str, tuple[str, RunConfig]] = {
         ),
     ),
     "sigmoid-deep": (
-        "From scratch: sigmoid 128-256, N(0,1) weights, SGD on a summed cross-entropy (3000 steps).",
+        "From scratch: sigmoid 128-256, N(0, 0.05²) weights (tf.initializers.RandomNormal()), SGD on a summed "
+        "cross-entropy (3000 steps).",
         RunConfig(
             engine="scratch",
             layers=(LayerSpec(128, "sigmoid"), LayerSpec(256, "sigmoid")),
             initializer="normal",
             bias_initializer="zeros",
+            init_std=0.05,
             optimizer="sgd",
             learning_rate=0.001,
             reduction="sum",

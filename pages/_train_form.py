@@ -35,8 +35,8 @@ HEADS = {
 }
 NORM_LABELS = {"none": "none (raw 0–255)", "unit": "÷255", "zscore": "z-score"}
 ENGINE_LABELS = {"keras": "Keras Sequential", "scratch": "From scratch (tf.Variable)"}
-INIT_LABELS = {"glorot": "Glorot uniform", "he": "He normal", "normal": "N(0, 1)"}
-BIAS_LABELS = {"zeros": "zeros", "normal": "N(0, 1)"}
+INIT_LABELS = {"glorot": "Glorot uniform", "he": "He normal", "normal": "normal (std below)"}
+BIAS_LABELS = {"zeros": "zeros", "normal": "normal (std below)"}
 
 
 def config_form(wb: Workbench) -> tuple[RunConfig | None, str | None, data.Dataset]:
@@ -97,12 +97,21 @@ def config_form(wb: Workbench) -> tuple[RunConfig | None, str | None, data.Datas
             key=f"bias_{v}",
             format_func=BIAS_LABELS.get,
         )
-        momentum = c1.number_input(
+        init_std = c1.number_input(
+            "Normal init std",
+            value=cfg.init_std,
+            step=0.01,
+            format="%.3g",
+            key=f"std_{v}",
+            disabled="normal" not in (init, bias),
+            help="Standard deviation of the normal initializer: 1 as tf.random.normal, 0.05 as RandomNormal()",
+        )
+        momentum = c2.number_input(
             "Momentum", value=cfg.momentum, step=0.05, key=f"mom_{v}", disabled=optimizer != "momentum"
         )
-        seed = c2.number_input("Seed", value=cfg.seed, step=1, key=f"seed_{v}")
-        l2 = c1.number_input("L2", value=cfg.l2, step=1e-4, format="%.5f", key=f"l2_{v}")
-        dropout = c2.number_input("Dropout", value=cfg.dropout, step=0.05, key=f"drop_{v}")
+        seed = c1.number_input("Seed", value=cfg.seed, step=1, key=f"seed_{v}")
+        l2 = c2.number_input("L2", value=cfg.l2, step=1e-4, format="%.5f", key=f"l2_{v}")
+        dropout = c1.number_input("Dropout", value=cfg.dropout, step=0.05, key=f"drop_{v}")
         val = st.slider(
             "Validation fraction (0 = watch the test set)",
             0.0,
@@ -123,6 +132,7 @@ def config_form(wb: Workbench) -> tuple[RunConfig | None, str | None, data.Datas
             reduction=reduction,
             initializer=init,
             bias_initializer=bias,
+            init_std=float(init_std),
             optimizer=optimizer,
             learning_rate=float(lr),
             momentum=float(momentum),

@@ -107,3 +107,12 @@ def test_a_run_store_that_cannot_be_written_is_a_clean_error(tmp_path):
     assert out.returncode == 2 and "Traceback" not in out.stderr
     errors = [line for line in out.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and "cannot create a run" in errors[0]
+
+
+def test_the_normal_initializers_spread_from_the_command_line():
+    from mlp.__main__ import build_parser, config_from_args
+
+    args = build_parser().parse_args(["train", "--preset", "scratch-gd", "--init-std", "0.05"])
+    cfg = config_from_args(args)
+    assert cfg.init_std == 0.05 and cfg.initializer == "normal"
+    assert config_from_args(build_parser().parse_args(["train", "--preset", "sigmoid-deep"])).init_std == 0.05

@@ -43,6 +43,7 @@ def test_query_roundtrip_of_every_field():
         reduction="sum",
         initializer="he",
         bias_initializer="normal",
+        init_std=0.2,
         optimizer="momentum",
         learning_rate=0.0123,
         momentum=0.5,
@@ -88,6 +89,9 @@ def test_zero_hidden_layers_is_logistic_regression():
         ({"output": "sigmoid"}, "loss"),  # cross-entropy needs softmax
         ({"engine": "torch"}, "engine"),
         ({"normalization": "minmax"}, "normalization"),
+        ({"init_std": 0.0}, "init_std"),
+        ({"init_std": -0.05}, "init_std"),
+        ({"init_std": math.inf}, "init_std"),
     ],
 )
 def test_out_of_range_values_name_the_field(changes, field):

@@ -9,7 +9,7 @@ import pytest
 from mlp import data
 from mlp.config import LayerSpec, RunConfig
 from mlp.export import script
-from mlp.presets import PRESETS
+from mlp.presets import PRESETS, preset
 
 
 @pytest.mark.parametrize("name", list(PRESETS))
@@ -37,6 +37,7 @@ def test_export_mirrors_the_config():
     assert "x_train.std()" in source and "RandomNormal(mean=0.0, stddev=1.0)" in source
     assert "keras.layers.Dropout(0.1)" in source and "L2(0.0001)" in source
     assert "validation_split=0.1" in source
+    assert "RandomNormal(mean=0.0, stddev=0.05)" in script(preset("sigmoid-deep").replace(engine="keras"))
 
 
 def test_exported_script_runs_and_learns(tmp_path):

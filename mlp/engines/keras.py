@@ -16,12 +16,13 @@ from .base import EpochProgress, EpochResult
 INITIALIZERS = {"glorot": keras.initializers.GlorotUniform, "he": keras.initializers.HeNormal}
 
 
-def initializer(name: str, seed: int):
-    """Keras initializer for a config name; 'normal' is N(0, 1) as in the from-scratch tutorials."""
+def initializer(name: str, seed: int, std: float):
+    """Keras initializer for a config name; 'normal' is N(0, std²): std 1 as in the from-scratch tutorials
+    that call tf.random.normal, 0.05 as tf.initializers.RandomNormal() by default."""
     if name == "zeros":
         return keras.initializers.Zeros()
     if name == "normal":
-        return keras.initializers.RandomNormal(0.0, 1.0, seed=seed)
+        return keras.initializers.RandomNormal(0.0, std, seed=seed)
     return INITIALIZERS[name](seed=seed)
 
 
@@ -37,8 +38,8 @@ def build_model(config: RunConfig, n_inputs: int, n_classes: int, scale: float, 
                 width,
                 activation=activation,
                 name="output" if is_output else f"hidden_{i + 1}",
-                kernel_initializer=initializer(config.initializer, config.seed + 2 * i),
-                bias_initializer=initializer(config.bias_initializer, config.seed + 2 * i + 1),
+                kernel_initializer=initializer(config.initializer, config.seed + 2 * i, config.init_std),
+                bias_initializer=initializer(config.bias_initializer, config.seed + 2 * i + 1, config.init_std),
                 kernel_regularizer=reg,
             )
         )

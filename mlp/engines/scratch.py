@@ -43,15 +43,15 @@ BETA_1, BETA_2 = 0.9, 0.999  # Adam: decays of the moving averages of g and g^2
 EPSILON = 1e-7  # keeps the divisions by sqrt(v) finite
 
 
-def init_weights(rng: tf.random.Generator, name: str, fan_in: int, fan_out: int) -> tf.Tensor:
-    """A (fan_in, fan_out) weight matrix: glorot uniform, he normal, or N(0, 1)."""
+def init_weights(rng: tf.random.Generator, name: str, fan_in: int, fan_out: int, std: float) -> tf.Tensor:
+    """A (fan_in, fan_out) weight matrix: glorot uniform, he normal, or N(0, std²)."""
     shape = (fan_in, fan_out)
     if name == "glorot":
         limit = np.sqrt(6.0 / (fan_in + fan_out))
         return rng.uniform(shape, -limit, limit)
     if name == "he":
         return rng.truncated_normal(shape) * np.sqrt(2.0 / fan_in) / 0.87962566
-    return rng.normal(shape)  # "normal": N(0, 1)
+    return rng.normal(shape, stddev=std)  # "normal"
 
 
 class Variables(NamedTuple):
@@ -199,8 +199,9 @@ class ScratchMLP(Network):
         rng = tf.random.Generator.from_seed(config.seed)
         W, b = [], []
         for fan_in, fan_out in itertools.pairwise(config.layer_sizes(n_inputs, n_classes)):
-            W.append(tf.Variable(init_weights(rng, config.initializer, fan_in, fan_out)))
-            b.append(tf.Variable(rng.normal((fan_out,)) if config.bias_initializer == "normal" else tf.zeros(fan_out)))
+            W.append(tf.Variable(init_weights(rng, config.initializer, fan_in, fan_out, config.init_std)))
+            normal = config.bias_initializer == "normal"
+            b.append(tf.Variable(rng.normal((fan_out,), stddev=config.init_std) if normal else tf.zeros(fan_out)))
         params = [p for pair in zip(W, b) for p in pair]
         variables = Variables(
             W,
