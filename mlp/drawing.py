@@ -14,7 +14,8 @@ from . import limits
 
 SIZE, BOX, CENTRE = 28, 20, 14.0  # MNIST: 28x28 field, 20 px digit box, centre of mass at pixel (14, 14)
 INK = 32  # of 255: fainter pixels (anti-aliasing, noise) do not count as ink
-FULL = 0.5  # more than this fraction of the canvas is ink: "painted full", not a digit
+FULL = 0.7  # more than this fraction of the canvas is ink: "painted full", not a digit (a bold 8 drawn edge to
+# edge with a marker a fifth of the box wide covers 0.55 of it, and is a digit)
 TINY = 0.12  # ink box smaller than this fraction of the canvas side: "tiny", e.g. a dot
 BACKGROUNDS = ("auto", "dark", "light")
 RESAMPLE = Image.Resampling.LANCZOS

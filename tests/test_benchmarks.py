@@ -50,6 +50,17 @@ def test_bench_memory_quick():
     assert result["scratch_repeat_run_traces"] == 0
 
 
+def test_bench_presets_quick():
+    from mlp.presets import PRESETS
+
+    result = run_quick("bench_presets.py")
+    assert result["benchmark"] == "presets" and result["quick"] and result["seeds"] == [0]
+    assert set(result["presets"]) == set(PRESETS)
+    for name, preset in result["presets"].items():
+        assert len(preset["accuracy"]) == 1 and 0.0 <= preset["mean"] <= 1.0, name
+    assert result["presets"]["default"]["mean"] > 0.85  # one epoch of the tutorial baseline learns
+
+
 def test_bench_tune_quick():
     result = run_quick("bench_tune.py")
     assert result["benchmark"] == "tune" and result["quick"] and result["data"] == "sample"

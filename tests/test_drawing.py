@@ -66,6 +66,20 @@ def test_painted_full_white_is_detected():
     assert drawing.describe_drawing(mostly, background="dark") == "full"
 
 
+def test_bold_digits_that_fill_their_box_are_digits_not_a_full_canvas():
+    """A thick marker (a fifth of the box) from edge to edge: an 8 covers 55% of the canvas, a 0 44%."""
+    image = Image.new("RGBA", (CANVAS, CANVAS), (0, 0, 0, 255))
+    pen = ImageDraw.Draw(image)
+    pen.ellipse([30, 2, 250, 140], outline=(255, 255, 255, 255), width=50)
+    pen.ellipse([15, 135, 265, 278], outline=(255, 255, 255, 255), width=50)
+    eight = np.asarray(image)
+    assert drawing.ink_fraction(eight) > 0.5
+    assert drawing.describe_drawing(eight) == "ok"
+    zero = Image.new("RGBA", (CANVAS, CANVAS), (0, 0, 0, 255))
+    ImageDraw.Draw(zero).ellipse([5, 5, 275, 275], outline=(255, 255, 255, 255), width=50)
+    assert drawing.describe_drawing(np.asarray(zero)) == "ok"
+
+
 def test_tiny_dot_scales_up_without_crashing():
     dot = np.zeros((CANVAS, CANVAS, 4), np.uint8)
     dot[140:143, 100:102] = 255
