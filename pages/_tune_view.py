@@ -10,13 +10,18 @@ from mlp.estimate import describe_seconds
 from mlp.states import RunState
 from mlp.tune import Progress, Sweep
 from mlp.tune_session import Tuner
+from pages._common import chart_scale
 from pages._live_view import memo
 
-FIGURES = {
-    "history": ("**Optimization history**: each trial, and the best so far", tune_plots.history),
-    "parallel": ("**Parallel coordinates**: parameters → validation accuracy", tune_plots.parallel),
-    "importances": ("**Parameter importances**", tune_plots.importances),
-    "intermediate": ("**Validation accuracy per epoch**: pruned trials stop early", tune_plots.intermediate),
+FIGURES = {  # name: (title, figure builder, what it waits for)
+    "history": ("**Optimization history**: each trial, and the best so far", tune_plots.history, "the first trial"),
+    "parallel": ("**Parallel coordinates**: parameters → validation accuracy", tune_plots.parallel, "2 trials"),
+    "importances": ("**Parameter importances**", tune_plots.importances, "2 trials"),
+    "intermediate": (
+        "**Validation accuracy per epoch**: pruned trials stop early",
+        tune_plots.intermediate,
+        "the first epoch",
+    ),
 }
 
 
@@ -60,11 +65,12 @@ def status(p: Progress, sweep: Sweep) -> None:
 
 def figures(sweep: Sweep) -> None:
     """One chart per row: the view column is too narrow for two of Optuna's figures side by side."""
-    for name, (title, build) in FIGURES.items():
-        fig = memo(f"tune_{name}", (sweep.name, sweep.version), lambda build=build: build(sweep.study))
+    scale = chart_scale()
+    for name, (title, build, waits_for) in FIGURES.items():
+        fig = memo(f"tune_{name}", (sweep.name, sweep.version, scale), lambda build=build: build(sweep.study, scale))
         st.markdown(title)
         if fig is None:
-            st.caption("Appears after the first finished trials." if name != "importances" else "From 2 trials.")
+            st.caption(f"Appears after {waits_for}.")
         else:
             st.plotly_chart(fig, width="stretch", key=f"tune_{name}", config={"displayModeBar": False})
 

@@ -32,9 +32,11 @@ def test_a_sweep_fills_its_charts_as_trials_finish(page, app_url, screenshots):
     assert "Test accuracy of trial" in page.get_by_text("Best: trial").inner_text()
     page.wait_for_function(f"() => ({POINTS})('{HISTORY}') >= 1", timeout=30_000)
     assert page.locator(PARALLEL).locator(".main-svg").first.is_visible()
-    rows = page.evaluate("""() => { const g = document.querySelector('[data-testid="stDataFrame"]');
-        return g ? +g.querySelector('[role="grid"]').getAttribute('aria-rowcount') - 1 : 0; }""")
-    assert rows == 6  # every trial in the table, pruned ones included
+    page.wait_for_function(  # every trial in the table (a header row and 6), pruned ones included
+        """() => document.querySelector('[data-testid="stDataFrame"] [role="grid"]')
+            ?.getAttribute('aria-rowcount') === '7'""",
+        timeout=30_000,
+    )
     page.screenshot(path=screenshots / "tune_done_1366x768.png", full_page=True)
 
 
