@@ -57,8 +57,8 @@ def parallel(study: optuna.Study, scale: float = 1.0) -> go.Figure | None:
     if _count(study, TrialState.COMPLETE) < 2:
         return None
     fig = vis.plot_parallel_coordinate(study, target_name=TARGET)
-    size = FONT["size"] * scale
-    fig.update_traces(labelfont_size=size, tickfont_size=0.85 * size, rangefont_size=0.7 * size)  # not the layout's
+    for label in fig.layout.annotations:  # Optuna writes the axes' tick values as 10 px annotations
+        label.font.size = 0.85 * FONT["size"] * scale
     return _styled(fig, scale, 380)
 
 
