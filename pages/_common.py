@@ -100,12 +100,22 @@ def model_download(run_id: str, label: str, file_name: str, key: str | None = No
     if path.exists():
         where.download_button(
             label,
-            path.read_bytes(),
+            path.read_bytes,  # read on the click, not on every run of the page
             file_name=file_name,
             mime="application/octet-stream",
             icon=":material/download:",
             key=key,
         )
+
+
+def memo(name: str, key: tuple, build):
+    """This session's last figure called `name`, rebuilt only when `key` changes: the live view reruns
+    twice a second, a class's pages are looked at again and again, and building Plotly figures costs far
+    more than sending them (a finished Train page ran in 0.21 s rebuilding its results' figures)."""
+    cache = st.session_state.setdefault("figures", {})
+    if name not in cache or cache[name][0] != key:
+        cache[name] = (key, build())
+    return cache[name][1]
 
 
 def show_evaluation(ev, ds, model, key: str = "", delta: str | None = None, seconds: float | None = None) -> None:
@@ -122,39 +132,42 @@ def show_evaluation(ev, ds, model, key: str = "", delta: str | None = None, seco
 def _analysis(ev, ds, model, key: str) -> None:
     """Confusion matrix, per-class accuracy, most-confident mistakes and first-layer weights."""
     scale = chart_scale()
+    # the cache holds `ev` itself, so no other evaluation can take its id while the figures are kept
+    figs = memo(f"{key}analysis", (id(ev), scale), lambda: (ev, _analysis_figures(ev, ds, model, scale)))[1]
     left, right = st.columns(2)
     with left:
         st.markdown("**Confusion matrix**")
-        st.plotly_chart(plots.confusion(ev.confusion(), ds.class_names, scale), width="stretch", key=f"{key}confusion")
+        st.plotly_chart(figs["confusion"], width="stretch", key=f"{key}confusion")
     with right:
         st.markdown("**Accuracy per class**")
-        st.plotly_chart(
-            plots.per_class(ev.per_class_accuracy(), ds.class_names, scale), width="stretch", key=f"{key}per_class"
-        )
+        st.plotly_chart(figs["per_class"], width="stretch", key=f"{key}per_class")
+    if "mistakes" in figs:
+        st.markdown("**Most confident mistakes** (✗ prediction / truth; hover for the full names)")
+        st.plotly_chart(figs["mistakes"], width="stretch", key=f"{key}mistakes", config={"displayModeBar": False})
+    if "weights" in figs:
+        st.markdown("**What the first layer looks for**: the weights of 8 units, as images (red +, blue −)")
+        st.plotly_chart(figs["weights"], width="stretch", key=f"{key}weights")
+
+
+def _analysis_figures(ev, ds, model, scale: float) -> dict:
+    figs = {
+        "confusion": plots.confusion(ev.confusion(), ds.class_names, scale),
+        "per_class": plots.per_class(ev.per_class_accuracy(), ds.class_names, scale),
+    }
     if not ds.image_shape:
-        return
+        return figs
     mistakes = ev.confident_mistakes(10)
     if len(mistakes):
-        st.markdown("**Most confident mistakes** (✗ prediction / truth; hover for the full names)")
-        st.plotly_chart(
-            plots.grid(
-                ds.x_test[mistakes],
-                ev.predictions[mistakes],
-                ev.labels[mistakes],
-                ds.class_names,
-                cols=5,
-                image_shape=ds.image_shape,
-                width=700 * scale,  # two rows of five: room for both names
-                scale=scale,
-            ),
-            width="stretch",
-            key=f"{key}mistakes",
-            config={"displayModeBar": False},
+        figs["mistakes"] = plots.grid(
+            ds.x_test[mistakes],
+            ev.predictions[mistakes],
+            ev.labels[mistakes],
+            ds.class_names,
+            cols=5,
+            image_shape=ds.image_shape,
+            width=700 * scale,  # two rows of five: room for both names
+            scale=scale,
         )
     kernel = model.get_weights()[0]
-    st.markdown("**What the first layer looks for**: the weights of 8 units, as images (red +, blue −)")
-    st.plotly_chart(
-        plots.weights(kernel, list(range(min(8, kernel.shape[1]))), ds.image_shape, scale),
-        width="stretch",
-        key=f"{key}weights",
-    )
+    figs["weights"] = plots.weights(kernel, list(range(min(8, kernel.shape[1]))), ds.image_shape, scale)
+    return figs

@@ -8,7 +8,7 @@ import streamlit as st
 
 from mlp import data, plots
 from mlp.session import Workbench
-from pages._common import chart_scale, presenting
+from pages._common import chart_scale, memo, presenting
 
 EXAMPLES_WIDTH = 290  # px: the form column at 1366x768 (wider when presenting)
 
@@ -35,15 +35,12 @@ def dataset_choice(wb: Workbench, chosen: str, key: str) -> data.Dataset:
     else:
         st.caption(f"{ds.describe()}.")
     if ds.image_shape:
-        images, names = examples(ds)
-        strip = plots.examples(
-            images,
-            names,
-            cols=5,
-            image_shape=ds.image_shape,
-            width=EXAMPLES_WIDTH * (1.3 if presenting() else 1),
-            scale=chart_scale(),
-        )
+        width, scale = EXAMPLES_WIDTH * (1.3 if presenting() else 1), chart_scale()
+        strip = memo(  # holding ds: no other dataset can take its id while the strip is kept
+            f"examples_{key}",
+            (id(ds), width, scale),
+            lambda: (ds, plots.examples(*examples(ds), cols=5, image_shape=ds.image_shape, width=width, scale=scale)),
+        )[1]
         st.plotly_chart(strip, width="stretch", key=f"examples_{key}", config={"displayModeBar": False})
     return ds
 

@@ -12,7 +12,7 @@ from mlp.jobs import Job, Snapshot
 from mlp.live_status import status
 from mlp.session import Workbench, running_rate
 from mlp.states import RunState
-from pages._common import chart_scale, job_manager, presenting
+from pages._common import chart_scale, job_manager, memo, presenting
 from pages._train_form import LR_STEPS
 
 CURVES_HEIGHT = 240  # px: low enough that the grid under the curves starts on a 1366x768 screen
@@ -98,15 +98,6 @@ def lr_tweak(wb: Workbench, job: Job) -> None:
     )
     if wb.change_learning_rate(job, new):
         st.toast(f"Learning rate → {new:g} from the next epoch (marked on the charts).")
-
-
-def memo(name: str, key: tuple, build):
-    """This session's last figure called `name`, rebuilt only when `key` changes: the live view reruns
-    twice a second and building Plotly figures costs far more than sending them."""
-    cache = st.session_state.setdefault("figures", {})
-    if name not in cache or cache[name][0] != key:
-        cache[name] = (key, build())
-    return cache[name][1]
 
 
 def status_line(snap: Snapshot, epochs: int) -> None:

@@ -10,8 +10,7 @@ from mlp.estimate import describe_seconds
 from mlp.states import RunState
 from mlp.tune import Progress, Sweep
 from mlp.tune_session import Tuner
-from pages._common import chart_scale
-from pages._live_view import memo
+from pages._common import chart_scale, memo
 
 FIGURES = {  # name: (title, figure builder, what it waits for)
     "history": ("**Optimization history**: each trial, and the best so far", tune_plots.history, "the first trial"),

@@ -73,7 +73,7 @@ with view_col:
     if cfg is not None and cfg.dataset in data.DATASETS:
         b4.download_button(
             "Export code",
-            export.script(cfg),
+            lambda: export.script(cfg),  # written on the click
             file_name="train_mlp.py",
             mime="text/x-python",
             icon=":material/code:",
