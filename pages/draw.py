@@ -1,4 +1,4 @@
-"""Draw page: a digit on the canvas -> the 28x28 image the network sees -> its probabilities."""
+"""Draw page: a digit on the canvas -> the 28x28 image the network sees -> its probabilities -> inside it."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from streamlit_drawable_canvas import st_canvas
 
 from mlp import drawing, plots
 from pages._common import chart_scale, ensure_shell, presenting
+from pages._draw_inside import look_inside
 from pages._draw_models import choose_model
 
 ensure_shell()
@@ -89,6 +90,7 @@ with middle:
             caption="28 × 28 pixels, 0 (black) to 255 (white)",
         )
 
+probs = None
 with right:
     if state == "empty":
         st.info("**Draw a digit** on the black canvas, as large as the box allows.", icon=":material/draw:")
@@ -119,3 +121,6 @@ with right:
             st.plotly_chart(chart, width="stretch", key="draw_probs", config={"displayModeBar": False})
             if note:
                 st.caption(note)
+
+if probs is not None:  # under the three columns: the canvas stays where it is
+    look_inside(model, image, probs, class_names, dataset)
