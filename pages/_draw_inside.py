@@ -127,6 +127,19 @@ def one_unit(model, layers, values, class_names, dataset: str, scale: float) -> 
         who = f"Unit {unit}" if layers[layer].hidden else f"Unit {unit} (class {class_names[unit]})"
         now, best = f"{values[layer][unit]:.2f}", f"its top test image: {top[0]:.2f}"
         st.metric(f"{who}'s activation now", now, best, delta_color="off", delta_arrow="off")
+        if np.isclose(top[0], top[-1]):  # ties all the way down: "the most exciting" would be arbitrary
+            dead = top[0] <= 0 and layers[layer].activation == "relu"
+            st.info(
+                f"No test image stands out: the top {len(top)} of {len(pool_x):,} tie at {top[0]:.2f}."
+                + (
+                    " A **dead unit**: silent for every one of them, so it adds nothing to the guess (a ReLU "
+                    "that stopped firing during training gets no more updates)."
+                    if dead
+                    else ""
+                ),
+                icon=":material/do_not_disturb_on:",
+            )
+            return
         names = [class_names[int(y)] for y in pool_y[indices]]
         strip = plots.examples(pool_x[indices], names, cols=8, width=560 * (1.3 if presenting() else 1), scale=scale)
         st.plotly_chart(strip, width="stretch", key="inside_top", config=CHART)

@@ -110,3 +110,17 @@ def test_a_model_that_is_not_a_plain_mlp_gets_a_sentence(drawn, monkeypatch):
     assert not at.exception, at.exception
     assert "cannot be opened up here: it has a BatchNormalization layer" in texts(at.info)
     assert "draw_probs" in charts(at)  # the guess is still there
+
+
+def test_a_dead_unit_is_named_instead_of_eight_arbitrary_images(drawn, sample):
+    from mlp import inside
+    from pages._draw_inside import test_pool
+    from pages._draw_models import bundled_model
+
+    model, (pool, _) = bundled_model(), test_pool("mnist")
+    dead = next(u for u in range(128) if inside.top_images(model, 0, u, pool)[1][0] <= 0)
+    at = draw_page()
+    number_input(at, "Unit").set_value(dead).run()
+    assert not at.exception, at.exception
+    assert "A dead unit" in texts(at.info).replace("*", "")
+    assert "inside_top" not in charts(at)
