@@ -118,3 +118,54 @@ def test_a_bad_upload_is_a_clear_error_and_the_drawing_stays(page, app_url, scre
     assert ink_pixels(page) == drawn  # the uploader appeared above the canvas without resetting it
     page.mouse.move(5, 5)
     page.screenshot(path=screenshots / "draw_bad_upload.png")
+
+
+ACTIVITY = ".st-key-inside_activity"
+
+
+def test_look_inside_a_drawn_seven_and_click_a_unit(browser, app_url, screenshots):
+    context = browser.new_context(viewport={"width": 1366, "height": 768})  # a classroom projector
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    open_draw_page(page, app_url)
+    canvas = page.locator(CANVAS).bounding_box()
+    assert canvas["y"] + canvas["height"] <= 768  # the section below does not push the canvas down
+    stroke(page, SEVEN)
+    assert guess(page) == "7"
+    page.get_by_text("What each hidden layer does with your drawing").wait_for()
+    page.locator(".st-key-inside_saliency .main-svg").first.wait_for()
+    page.locator(".st-key-inside_top .main-svg").first.wait_for()
+    assert page.get_by_text("the orange ink made it say 7").is_visible()
+    page.locator(ACTIVITY).scroll_into_view_if_needed()
+    page.mouse.move(5, 5)
+    page.wait_for_timeout(500)
+    page.screenshot(path=screenshots / "draw_inside_layers.png")
+
+    # Click unit 35 (row 1, column 3 of hidden_1's 32 units to a row): the unit picker follows.
+    grid = page.locator(f"{ACTIVITY} .nsewdrag").first.bounding_box()
+    page.mouse.click(grid["x"] + grid["width"] * 3.5 / 32, grid["y"] + grid["height"] * 1.5 / 4)
+    page.get_by_text("Unit 35's activation now").wait_for()
+    assert page.get_by_test_id("stException").count() == 0
+    page.locator(".st-key-inside_top").scroll_into_view_if_needed()
+    page.mouse.move(5, 5)
+    page.wait_for_timeout(500)
+    page.screenshot(path=screenshots / "draw_inside_unit.png")
+    context.close()
+
+
+def test_look_inside_in_presenter_mode(browser, app_url, screenshots):
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    open_draw_page(page, app_url)
+    page.goto(f"{app_url}/draw?present=1")
+    page.locator(CANVAS).wait_for(timeout=30_000)
+    stroke(page, SEVEN)
+    guess(page)
+    page.locator(".st-key-inside_top .main-svg").first.wait_for()
+    page.locator(ACTIVITY).scroll_into_view_if_needed()
+    page.mouse.move(5, 5)
+    page.wait_for_timeout(500)
+    page.screenshot(path=screenshots / "draw_inside_presenter.png")
+    assert page.get_by_test_id("stException").count() == 0
+    context.close()
