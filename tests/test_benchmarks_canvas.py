@@ -1,4 +1,4 @@
-"""benchmarks/bench_canvas.py runs and ends with one JSON object (no timing assertions)."""
+"""benchmarks/bench_canvas.py and bench_inside.py run and end with one JSON object (no timing assertions)."""
 
 import json
 import subprocess
@@ -33,3 +33,18 @@ def test_bench_canvas_quick_prints_json_last():
     assert result.keys() >= KEYS
     assert result["benchmark"] == "canvas" and result["n"] == 50
     assert 0 < result["p50_ms"] <= result["p95_ms"]
+
+
+def test_bench_inside_quick_prints_json_last():
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench_inside", "--quick"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["benchmark"] == "inside" and result["n"] == 20
+    assert set(result["parts_ms"]) == {"preprocess", "probabilities", "activations", "saliency"}
+    assert 0 < result["p50_ms"] <= result["p95_ms"] and "meets_target" in result
