@@ -108,7 +108,7 @@ def test_a_bad_upload_is_a_clear_error_and_the_drawing_stays(page, app_url, scre
     guess(page)
     drawn = ink_pixels(page)
     assert drawn > 1000
-    page.get_by_test_id("stSelectbox").click()
+    page.get_by_test_id("stSelectbox").filter(has_text="Model").click()  # not Look inside's layer picker
     page.get_by_role("option", name="Upload a .keras file…").click()
     page.locator('input[type="file"]').set_input_files(bad)
     page.get_by_text("notes.keras cannot be used: not a Keras model file").wait_for()
@@ -134,7 +134,7 @@ def test_look_inside_a_drawn_seven_and_click_a_unit(browser, app_url, screenshot
     assert guess(page) == "7"
     page.get_by_text("What each hidden layer does with your drawing").wait_for()
     page.locator(".st-key-inside_saliency .main-svg").first.wait_for()
-    page.locator(".st-key-inside_top .main-svg").first.wait_for()
+    page.locator(".st-key-inside_w .main-svg").first.wait_for()
     assert page.get_by_text("the orange ink made it say 7").is_visible()
     page.locator(ACTIVITY).scroll_into_view_if_needed()
     page.mouse.move(5, 5)
@@ -146,6 +146,8 @@ def test_look_inside_a_drawn_seven_and_click_a_unit(browser, app_url, screenshot
     page.mouse.click(grid["x"] + grid["width"] * 3.5 / 32, grid["y"] + grid["height"] * 1.5 / 4)
     page.get_by_text("Unit 35's activation now").wait_for()
     assert page.get_by_test_id("stException").count() == 0
+    page.get_by_role("button", name="The most active now").click()  # a unit with favourite test images
+    page.locator(".st-key-inside_top .main-svg").first.wait_for()
     page.locator(".st-key-inside_top").scroll_into_view_if_needed()
     page.mouse.move(5, 5)
     page.wait_for_timeout(500)
@@ -162,7 +164,7 @@ def test_look_inside_in_presenter_mode(browser, app_url, screenshots):
     page.locator(CANVAS).wait_for(timeout=30_000)
     stroke(page, SEVEN)
     guess(page)
-    page.locator(".st-key-inside_top .main-svg").first.wait_for()
+    page.locator(".st-key-inside_w .main-svg").first.wait_for()
     page.locator(ACTIVITY).scroll_into_view_if_needed()
     page.mouse.move(5, 5)
     page.wait_for_timeout(500)
