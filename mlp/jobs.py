@@ -81,11 +81,14 @@ class Job:
         pool: np.ndarray,
         tags: Mapping[str, Any] | None = None,
         name: str = "",
+        nickname: str = "",
     ):
         self.id = secrets.token_urlsafe(12)
         self.manager, self.config, self.data, self.owner, self.store = manager, config, data, owner, store
         self.name = clean_name(name)  # the run's optional name, given on the Train page
+        self.nickname = nickname  # the session's nickname: labels the training for the class (see mlp.nicknames)
         self.pool = pool  # indices into the test set shown in the grid (none: the job never sees the test set)
+        tags = {**(tags or {}), **({"nickname": nickname} if nickname else {})}
         self.recorder = RunRecorder(store, config, owner, self.name, tags) if store else None
         self._evaluation: Evaluation | None = None  # the whole test set, once finished (see `evaluation`)
         self._model = None  # keras model for viewers, loaded when first asked for (see `model`)
@@ -97,6 +100,7 @@ class Job:
         self.target_epochs = config.epochs
         self._elapsed = 0.0  # seconds spent in all stretches (Step adds one)
         self.stop_event = threading.Event()
+        self.stop_reason = ""  # see stop
         self._lock = threading.Lock()
         self._snap = Snapshot()
 
@@ -116,7 +120,11 @@ class Job:
             snap.starting = self.manager.starts_at_once(self)
         return snap
 
-    def stop(self) -> None:
+    def stop(self, reason: str = "") -> None:
+        """Stop between chunks of steps; `reason` ("by the teacher") goes into the message the student reads."""
+        self.stop_reason = reason
+        if self.training is not None:
+            self.training.stop_reason = reason
         self.stop_event.set()
 
     def snapshot_state(self) -> RunState:
@@ -163,8 +171,9 @@ class Job:
             raise RuntimeError("this training is no longer held in memory; start a new one")
         self.target_epochs = len(self.training.history) + epochs if self.training else epochs
         self.stop_event.clear()
+        self.stop_reason = ""
         if self.training:
-            self.training.status = RunState.READY
+            self.training.status, self.training.stop_reason = RunState.READY, ""
         self._update(state=RunState.QUEUED, message="")
         self.manager.enqueue(self)
 
@@ -187,7 +196,8 @@ class Job:
                 self.recorder.queued()
             with self.manager.slot(self):
                 if self.stop_event.is_set() and self.training is None:
-                    self._finish(RunState.STOPPED, "Stopped before it started.", start)
+                    by = f" {self.stop_reason}" if self.stop_reason else ""
+                    self._finish(RunState.STOPPED, f"Stopped{by} before it started.", start)
                     return
                 self._train(start)
         except RunStoreError as exc:
@@ -229,13 +239,13 @@ class Job:
                 on_progress=self._on_progress,
                 stop_event=self.stop_event,
             )
-            self.training.pace_seconds = self.pace_seconds
+            self.training.pace_seconds, self.training.stop_reason = self.pace_seconds, self.stop_reason
             self._update(heldout=self.training.heldout, phase="Measuring the untrained network…")
             initial = self.training.measure_untrained()
             self._update(initial=initial.to_dict(), pool_probabilities=self._predict_pool(), grid_epoch=0.0)
         self._update(phase="Compiling the training steps…" if not self.training.history else "")
         self._grid_at = time.perf_counter()
-        training = self.training.run(self.target_epochs, max_seconds=limits.TRAINING_SECONDS.value)
+        training = self.training.run(self.target_epochs, max_seconds=self.manager.training_seconds)
         model, self._model = training.keras_model(), None
         test = {}
         if len(self.pool):
@@ -244,7 +254,8 @@ class Job:
         training.release()  # a finished job keeps its history and a checkpoint, not the engine or data copies
         message = training.message
         if training.out_of_time:
-            message += f" {limits.TRAINING_SECONDS.env} sets this server's limit."
+            who = "The teacher" if self.manager.teacher_seconds else limits.TRAINING_SECONDS.env
+            message += f" {who} sets this server's limit."
         self._finish(training.status, message, start, model, **test)
 
     def _predict_pool(self) -> np.ndarray | None:
@@ -314,6 +325,25 @@ class JobManager:
         self.jobs: dict[str, Job] = {}
         self.pruned: OrderedDict[str, str | None] = OrderedDict()  # job id -> its run id, newest last
         self.speed = SpeedModel()  # estimates training times, learning from every epoch trained here
+        self.teacher_seconds: float | None = None  # the teacher's budget per training (None: the environment's)
+
+    @property
+    def training_seconds(self) -> float:
+        """The budget of one training started from now on: the teacher's, else MLP_MAX_TRAINING_SECONDS."""
+        return self.teacher_seconds or limits.TRAINING_SECONDS.value
+
+    def set_max_parallel(self, n: int) -> None:
+        """Run at most `n` trainings at once from now on (running ones go on); waiting ones start at once
+        when slots open."""
+        with self._cond:
+            self.max_parallel = max(1, int(n))
+            self._cond.notify_all()
+
+    def active_jobs(self) -> list[Job]:
+        """Every job running or queued on this server, in no particular order."""
+        with self._cond:
+            jobs = list(self.jobs.values())
+        return [job for job in jobs if job.snapshot_state() not in FINISHED]
 
     def submit(
         self,
@@ -325,16 +355,18 @@ class JobManager:
         pace: float = 0.0,
         name: str = "",
         *,
+        nickname: str = "",
         test_set: bool = True,
         tags: Mapping[str, Any] | None = None,
     ) -> Job:
         """Start a training in the background (queued if the server is busy); `epochs` caps this
         first stretch (the Step button trains one), else config.epochs; `pace`: see Job.set_pace;
-        `name` names its run. test_set=False: the job never looks at the test set (no grid, no
-        evaluation), as a sweep's trials must not; `tags`: extra fields of the saved run's status."""
+        `name` names its run, `nickname` labels it for the class. test_set=False: the job never looks at
+        the test set (no grid, no evaluation), as a sweep's trials must not; `tags`: extra fields of the
+        saved run's status."""
         rng = np.random.default_rng(pool_seed)
         pool = np.sort(rng.permutation(len(data.x_test))[: POOL if test_set else 0])
-        job = Job(self, config, data, owner, self.store, pool, tags, name)
+        job = Job(self, config, data, owner, self.store, pool, tags, name, nickname)
         job.target_epochs = epochs or config.epochs
         job.set_pace(pace)
         with self._cond:

@@ -63,6 +63,11 @@ class Run:
         return self.status.get("name") or ""
 
     @property
+    def nickname(self) -> str:
+        """The nickname of the session that trained it (see mlp.nicknames); "" for older runs and the CLI's."""
+        return self.status.get("nickname") or ""
+
+    @property
     def label(self) -> str:
         return run_label(self.name, self.config)
 

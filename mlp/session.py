@@ -13,10 +13,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from . import data, limits
+from . import data
 from .config import ConfigError, RunConfig
 from .estimate import describe_seconds
 from .jobs import Job, JobManager
+from .nicknames import clean_nickname, random_nickname
 from .presets import PRESETS, preset_of
 from .runs import run_label
 from .states import CONTINUABLE
@@ -107,6 +108,13 @@ class Workbench:
         self._upload_id: str | None = None
         self._lr_sent: tuple[str, float] | None = None
         self.pace = 0.0  # presenter mode: the shortest an epoch may take, seconds (0: full speed)
+        self.default_nickname = random_nickname()
+        self.nickname = self.default_nickname  # labels this session's trainings for the class (see set_nickname)
+
+    def set_nickname(self, text: str) -> str:
+        """Take what the student typed as the nickname (trimmed, shortened; empty: the random default)."""
+        self.nickname = clean_nickname(text, self.default_nickname)
+        return self.nickname
 
     # --- settings ----------------------------------------------------------------------------
     @property
@@ -208,7 +216,7 @@ class Workbench:
     def estimate(self, ds: data.Dataset) -> Estimate:
         """The current settings' training time on this server (learned from the epochs it has trained)."""
         seconds = self.manager.speed.training_seconds(self.config, len(ds.x_train), ds.n_features, ds.n_classes)
-        return Estimate(seconds, limits.TRAINING_SECONDS.value)
+        return Estimate(seconds, self.manager.training_seconds)
 
     def train(self) -> Outcome:
         """A new job with the current settings, unless one is running."""
@@ -266,6 +274,7 @@ class Workbench:
             epochs=epochs,
             pace=self.pace,
             name=self.run_name,
+            nickname=self.nickname,
         )
         self.job_id = job.id
         if self.run_name:  # a name is for one run: the next, with other settings, would carry it wrongly

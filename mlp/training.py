@@ -85,6 +85,7 @@ class Training:
         self.status: RunState = RunState.READY
         self.message = ""
         self.out_of_time = False  # the last stop came from the time budget, not from a person
+        self.stop_reason = ""  # who asked for a stop, for its message: "by the teacher" (empty: the student)
         self._deadline: float | None = None
         self._target = self.config.epochs  # the epoch the current run() trains up to
         self._budget: float | None = None
@@ -153,13 +154,13 @@ class Training:
         return self.stop_event.is_set() or self.out_of_time
 
     def _stopped_message(self, epoch: int, during: bool) -> str:
-        """One sentence: who stopped it (a person, or the time limit), where, and that the weights stay."""
-        by = f" by the time limit of {self._budget:g} s per training" if self.out_of_time else ""
+        """One sentence: who stopped it (the student, the teacher, the time limit), where, and that the weights stay."""
+        by = f"by the time limit of {self._budget:g} s per training" if self.out_of_time else self.stop_reason
         if during:
             where = f"during epoch {epoch} of {self._target}"
         else:
             where = f"after epoch {epoch} of {self._target}" if epoch else f"before epoch 1 of {self._target}"
-        return f"Stopped{by} {where}; the weights were kept."
+        return f"Stopped{' ' + by if by else ''} {where}; the weights were kept."
 
     def epoch(self) -> EpochLog | None:
         """Train exactly one more epoch (the dashboard's Step button); None if it diverged or stopped at once."""
