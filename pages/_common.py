@@ -1,7 +1,9 @@
-"""Helpers shared by the pages: the server-wide job manager, the session's workbench, presenter mode, results."""
+"""Helpers shared by the pages: the server-wide job manager and classroom, the session's workbench and nickname,
+presenter mode, the teacher key, results."""
 
 from __future__ import annotations
 
+import os
 import runpy
 import threading
 import time
@@ -10,8 +12,10 @@ from pathlib import Path
 import streamlit as st
 
 from mlp import plots
+from mlp.classroom import Classroom, configured_key
 from mlp.engines import import_tensorflow
 from mlp.jobs import JobManager
+from mlp.nicknames import MAX_NICKNAME
 from mlp.runs import RunStore
 from mlp.session import Workbench
 
@@ -58,6 +62,22 @@ def warm_up_tensorflow() -> None:
     threading.Thread(target=load, name="warm-up-tensorflow", daemon=True).start()
 
 
+@st.cache_resource
+def classroom() -> Classroom:
+    """One per server: the teacher's choices (leaderboard shown, reset) hold for every session."""
+    return Classroom()
+
+
+def teacher_key() -> str | None:
+    """MLP_TEACHER_KEY, else `teacher_key` in .streamlit/secrets.toml; None when neither is set (no secrets
+    file is the usual case, not an error)."""
+    try:
+        secret = st.secrets.get("teacher_key")
+    except (FileNotFoundError, st.errors.StreamlitAPIException):
+        secret = None
+    return configured_key(os.environ, secret)
+
+
 def run_store() -> RunStore:
     return job_manager().store
 
@@ -67,6 +87,26 @@ def workbench() -> Workbench:
     if "workbench" not in st.session_state:
         st.session_state.workbench = Workbench(job_manager())
     return st.session_state.workbench
+
+
+def nickname_box() -> None:
+    """Sidebar: the nickname that labels this session's trainings for the class; what is typed is cleaned
+    (trimmed, shortened, empty: the random default) and shown back as stored."""
+    wb = workbench()
+    if "nickname" not in st.session_state:
+        st.session_state.nickname = wb.nickname
+
+    def take() -> None:
+        st.session_state.nickname = wb.set_nickname(st.session_state.nickname)
+
+    st.sidebar.text_input(
+        "Your nickname",
+        key="nickname",
+        max_chars=MAX_NICKNAME,
+        on_change=take,
+        help="Labels your trainings for the class (the teacher's table, the leaderboard). "
+        "Not your real name; leave it empty for a random one.",
+    )
 
 
 PRESENTER_SCALE = 1.5  # charts' fonts, lines and markers on a projector

@@ -103,7 +103,7 @@ def test_first_request_of_a_fresh_server_for_a_page_gets_the_app_shell(tmp_path)
     server = LiveServer(tmp_path / "runs", agent_api=True)
     try:
         first = AgentSession(server.url, page="draw")
-        assert [p["title"] for p in first.result["pages"]] == ["Train", "Tune", "Draw", "Runs", "About"]
+        assert [p["title"] for p in first.result["pages"]] == ["Train", "Tune", "Draw", "Runs", "Class", "About"]
         assert first.has_text("Draw a digit") and not first.errored
         assert any(a["key"] == "present" for a in first.result["actions"])  # the shell's presenter toggle
     finally:
