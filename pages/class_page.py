@@ -59,5 +59,14 @@ else:
     if st.button("Leave the teacher's view", icon=":material/lock:", key="lock"):
         gate.close()
         st.rerun()
-if room.leaderboard_shown or gate.is_open(key):
-    st.fragment(lambda: leaderboard(room), run_every=5)()
+
+
+@st.fragment(run_every=5)
+def board_if_shown() -> None:
+    """Checked every 5 s: a student with this page open sees the leaderboard appear or go as the teacher
+    shows or hides it."""
+    if room.leaderboard_shown or gate.is_open(key):
+        leaderboard(room)
+
+
+board_if_shown()

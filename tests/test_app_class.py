@@ -2,13 +2,20 @@
 right key shows every session's training with a Stop; the leaderboard reaches the class only when shown."""
 
 import pytest
-from apptest_helpers import button, fresh_server_state, new_app, texts  # noqa: F401 (fresh_server_state: a fixture)
+from apptest_helpers import (  # noqa: F401 (fresh_server_state: a fixture)
+    button,
+    fresh_server_state,
+    labelled,
+    new_app,
+    texts,
+)
 from job_helpers import wait
 
 from pages._common import job_manager
 
 LONG = {"v": "1", "epochs": "200", "layers": "16:relu", "batch_size": "16"}
 KEY = "correct horse"
+SHOW = "Show the leaderboard to the class"
 
 
 def class_page(at):
@@ -99,10 +106,12 @@ def test_the_leaderboard_reaches_the_class_only_when_the_teacher_shows_it(monkey
     teacher = class_page(new_app())
     teacher.text_input(key="teacher_key_attempt").input(KEY)
     teacher = button(teacher, "Open the teacher's view").click().run()
-    teacher.toggle[0].set_value(True).run()
+    labelled(teacher.toggle, SHOW).set_value(True).run()
     board = class_page(classmate).dataframe[0].value
     assert list(board["nickname"]) == ["<b>Ada</b> **bold**"]  # trimmed, and shown as text
     assert board["test accuracy"][0] == pytest.approx(job.snapshot().test_accuracy)
     assert board["parameters"][0] == 784 * 16 + 16 + 16 * 10 + 10
     button(teacher, "Reset the leaderboard").click().run()
     assert "No finished trainings" in texts(class_page(classmate).info)
+    labelled(teacher.toggle, SHOW).set_value(False).run()
+    assert "Leaderboard" not in page_text(class_page(classmate))
