@@ -61,6 +61,16 @@ def test_bench_presets_quick():
     assert result["presets"]["default"]["mean"] > 0.85  # one epoch of the tutorial baseline learns
 
 
+def test_bench_handwriting_quick():
+    from mlp import handwriting
+
+    result = run_quick("bench_handwriting.py")
+    assert result["benchmark"] == "handwriting" and result["quick"]
+    assert result["writings"] == 10 * len(handwriting.STYLES)
+    assert set(result["per_style"]) == set(handwriting.STYLES) and len(result["per_digit"]) == 10
+    assert 0.9 < result["mnist_test_accuracy"] <= 1.0 and 0.0 <= result["accuracy"] <= 1.0
+
+
 def test_bench_tune_quick():
     result = run_quick("bench_tune.py")
     assert result["benchmark"] == "tune" and result["quick"] and result["data"] == "sample"
