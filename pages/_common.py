@@ -160,7 +160,8 @@ def memo(name: str, key: tuple, build):
 
 def show_evaluation(ev, ds, model, key: str = "", delta: str | None = None, seconds: float | None = None) -> None:
     """The test-set figures, then the analysis: one layout for a finished training, a saved run and an
-    uploaded model. `key` keeps the charts of several evaluations on one page apart."""
+    uploaded model. `key` keeps the charts of several evaluations on one page apart; each key keeps the
+    figures of its latest evaluation only, so a fixed key per place (not per run) bounds a session's memory."""
     c1, c2, c3 = st.columns(3)
     c1.metric("Test accuracy", f"{ev.accuracy:.2%}", delta)
     c2.metric("Test loss", f"{ev.loss:.4f}")

@@ -74,7 +74,7 @@ def open_run(run) -> None:
         except (OSError, ModelError, RunStoreError) as exc:  # e.g. deleted meanwhile by its owner
             st.warning(f"This run's model cannot be read any more ({exc}).")
             return
-        show_evaluation(ev, data.load(run.config.dataset), model, key=f"{run.id}_", seconds=run.status.get("seconds"))
+        show_evaluation(ev, data.load(run.config.dataset), model, key="run_", seconds=run.status.get("seconds"))
 
 
 def evaluate_upload() -> None:
