@@ -6,7 +6,8 @@ import streamlit as st
 
 from mlp.jobs import Job
 from mlp.session import Workbench
-from pages._common import model_download, show_evaluation
+from pages._common import model_download
+from pages._evaluation import show_evaluation
 
 
 def results(wb: Workbench, job: Job) -> None:

@@ -10,7 +10,8 @@ from mlp import data, plots
 from mlp.models import ModelError, load_model_bytes
 from mlp.presets import label
 from mlp.runs import RunStoreError
-from pages._common import chart_scale, ensure_shell, model_download, run_store, show_evaluation, workbench
+from pages._common import chart_scale, ensure_shell, model_download, run_store, workbench
+from pages._evaluation import show_evaluation
 
 ensure_shell()
 
