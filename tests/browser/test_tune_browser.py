@@ -31,7 +31,7 @@ def test_a_sweep_fills_its_charts_as_trials_finish(page, app_url, screenshots):
     page.get_by_text("Best: trial").wait_for(timeout=300_000)
     assert "Test accuracy of trial" in page.get_by_text("Best: trial").inner_text()
     page.wait_for_function(f"() => ({POINTS})('{HISTORY}') >= 1", timeout=30_000)
-    assert page.locator(PARALLEL).locator(".main-svg").first.is_visible()
+    page.locator(PARALLEL).locator(".main-svg").first.wait_for(timeout=30_000)  # redrawn after the end
     page.wait_for_function(  # every trial in the table (a header row and 6), pruned ones included
         """() => document.querySelector('[data-testid="stDataFrame"] [role="grid"]')
             ?.getAttribute('aria-rowcount') === '7'""",
